@@ -1,0 +1,19 @@
+package dev.ember.cli;
+
+import io.quarkus.runtime.annotations.QuarkusMain;
+
+/**
+ * Process entry point of the packaged app. Engine commands (generate, logits, tokenize, ...) run
+ * straight from here without booting Quarkus: they start faster and keep the engine core free of
+ * the framework. Only a server command boots Quarkus.
+ */
+@QuarkusMain
+public final class EmberMain {
+    private EmberMain() {}
+
+    public static void main(String... args) {
+        int code = Cli.run(args, System.out, System.err);
+        System.out.flush();
+        System.exit(code);
+    }
+}
