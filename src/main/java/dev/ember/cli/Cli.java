@@ -1,13 +1,63 @@
 package dev.ember.cli;
 
-import java.io.PrintStream;
+import dev.ember.gguf.GgufFormatException;
 
-/** Command dispatcher for {@code ./ember COMMAND ...}. */
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/**
+ * {@code ./ember COMMAND [options]}. Exit status: 0 success, 1 failure (bad model file, bad input),
+ * 2 usage error. Errors print one line naming the problem, never a bare stack trace.
+ */
 public final class Cli {
     private Cli() {}
 
+    static final String USAGE = """
+            usage: ember COMMAND [options]
+              generate  --model F --prompt P [--max-tokens N] [--temperature T] [--seed S] [--top-k K] [--top-p P]
+                        [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty P]
+                        [--ignore-eos] [--ctx-size C] [--threads K] [--backend cpu] [--json]
+              logits    --model F (--prompt P | --tokens 1,2,3) [--threads K] [--backend cpu] --json
+              tokenize  --model F --text T [--no-special] [--json]
+            """;
+
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        err.println("usage: ember generate|logits|tokenize ...");
-        return 2;
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            (args.length == 0 ? err : out).print(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        String command = args[0];
+        try {
+            return switch (command) {
+                case "generate" -> GenerateCommand.run(args, out, err);
+                case "logits" -> LogitsCommand.run(args, out);
+                case "tokenize" -> TokenizeCommand.run(args, out);
+                default -> throw new Args.UsageException("unknown command '" + command + "'");
+            };
+        } catch (Args.UsageException e) {
+            err.println("ember: " + e.getMessage());
+            err.print(USAGE);
+            return 2;
+        } catch (GgufFormatException e) {
+            err.println("ember: bad model file: " + e.getMessage());
+            return 1;
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            err.println("ember: " + command + ": " + e.getMessage());
+            return 1;
+        } catch (OutOfMemoryError e) {
+            err.println("ember: " + command + ": out of memory (" + e.getMessage() + "); try a smaller --ctx-size");
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("ember: " + command + " failed: " + e + " at " + Arrays.toString(Arrays.copyOf(e.getStackTrace(), 3)));
+            return 1;
+        }
+    }
+
+    /** Only the CPU backend exists so far; others are refused by name rather than silently ignored. */
+    static void checkBackend(Args a) {
+        String b = a.get("--backend");
+        if (b != null && !b.equals("cpu")) {
+            throw new Args.UsageException("backend '" + b + "' is not available in this build (available: cpu)");
+        }
     }
 }

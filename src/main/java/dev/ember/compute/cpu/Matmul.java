@@ -1,0 +1,54 @@
+package dev.ember.compute.cpu;
+
+import dev.ember.gguf.GgmlType;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Matrix × matrix product of a weight matrix with a batch of activation rows, as ggml's mul_mat:
+ * the activations are converted once per call to the weight type's dot type (Q8_0, Q8_K, F16, ...),
+ * then every output is an integer / typed dot of one weight row with one converted activation row.
+ * Each weight row is read once per call and reused for all N activations while it is in cache.
+ */
+public final class Matmul {
+    private final WorkerPool pool;
+    private MemorySegment scratch = MemorySegment.ofArray(new byte[0]); // [n, rowBytes(actType, cols)] converted activations
+
+    public Matmul(WorkerPool pool) {
+        this.pool = pool;
+    }
+
+    public WorkerPool pool() {
+        return pool;
+    }
+
+    /**
+     * out[b, r] = Σ_c w[r, c] · x[b, c] for b < n, r < w.rows().
+     *
+     * @param x   [n, w.cols()] row-major at xOff
+     * @param out [n, w.rows()] row-major at outOff
+     */
+    public void apply(WeightMatrix w, float[] x, int xOff, int n, float[] out, int outOff) {
+        int cols = w.cols();
+        int rows = w.rows();
+        GgmlType act = w.activationType();
+        long rowBytes = Activations.rowBytes(act, cols);
+        long need = rowBytes * n;
+        if (scratch.byteSize() < need) scratch = MemorySegment.ofArray(new byte[Math.toIntExact(Math.max(need, scratch.byteSize() * 2))]);
+        MemorySegment xq = scratch;
+        if (n == 1) {
+            Activations.quantize(act, x, xOff, cols, xq, 0);
+        } else {
+            pool.forRange(n, 1, (from, to) -> {
+                for (int b = from; b < to; b++) Activations.quantize(act, x, xOff + b * cols, cols, xq, b * rowBytes);
+            });
+        }
+        pool.forRange(rows, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                for (int b = 0; b < n; b++) {
+                    out[outOff + b * rows + r] = w.dot(r, xq, b * rowBytes);
+                }
+            }
+        });
+    }
+}

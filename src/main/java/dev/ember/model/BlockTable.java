@@ -1,0 +1,53 @@
+package dev.ember.model;
+
+import java.util.Arrays;
+
+/** One sequence's KV blocks in position order: position p lives in slot blocks[p / B] * B + p % B. */
+public final class BlockTable {
+    private final KvCache cache;
+    private int[] blocks = new int[8];
+    private int count;
+
+    public BlockTable(KvCache cache) {
+        this.cache = cache;
+    }
+
+    /** Slot of position {@code pos}; the block must already be reserved. */
+    public int slot(int pos) {
+        int b = cache.blockSize();
+        return blocks[pos / b] * b + pos % b;
+    }
+
+    /** Makes room for positions [0, tokens); throws when the cache has no free blocks left. */
+    public void reserve(int tokens) {
+        int needed = (tokens + cache.blockSize() - 1) / cache.blockSize();
+        while (count < needed) {
+            int block = cache.allocateBlock();
+            if (block < 0) {
+                throw new KvCacheFullException("KV cache is full: " + tokens + " tokens need " + needed + " blocks of "
+                        + cache.blockSize() + ", " + count + " held and none free");
+            }
+            if (count == blocks.length) blocks = Arrays.copyOf(blocks, count * 2);
+            blocks[count++] = block;
+        }
+    }
+
+    /** Capacity in tokens of the blocks held. */
+    public int capacity() {
+        return count * cache.blockSize();
+    }
+
+    public int blockCount() {
+        return count;
+    }
+
+    public int block(int i) {
+        return blocks[i];
+    }
+
+    /** Returns every block to the cache. */
+    public void release() {
+        for (int i = 0; i < count; i++) cache.freeBlock(blocks[i]);
+        count = 0;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.ember.model;
+
+import dev.ember.gguf.GgufFile;
+import dev.ember.gguf.GgufFormatException;
+
+import java.nio.file.Path;
+
+/**
+ * A loaded model: the mapped GGUF file, its hyper-parameters and weight views. Loading reads only
+ * metadata and tensor infos (plus the tiny norm vectors); the weights stay in the mapping.
+ */
+public final class Model implements AutoCloseable {
+    private final GgufFile file;
+    private final ModelConfig config;
+    private final ModelWeights weights;
+
+    private Model(GgufFile file, ModelConfig config, ModelWeights weights) {
+        this.file = file;
+        this.config = config;
+        this.weights = weights;
+    }
+
+    public static Model load(Path path) {
+        GgufFile f = GgufFile.open(path);
+        try {
+            int vocabFallback = f.metadata().has("tokenizer.ggml.tokens")
+                    ? f.metadata().getStringArray("tokenizer.ggml.tokens").length
+                    : (f.tensor("token_embd.weight") != null ? (int) f.tensor("token_embd.weight").rowCount() : 0);
+            ModelConfig c = ModelConfig.fromGguf(f.metadata(), vocabFallback);
+            ModelWeights w = ModelWeights.load(f, c);
+            return new Model(f, c, w);
+        } catch (RuntimeException e) {
+            f.close();
+            if (e instanceof GgufFormatException) throw e;
+            throw new GgufFormatException(path + ": " + e.getMessage());
+        }
+    }
+
+    public GgufFile file() {
+        return file;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public ModelWeights weights() {
+        return weights;
+    }
+
+    @Override
+    public void close() {
+        file.close();
+    }
+}

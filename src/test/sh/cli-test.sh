@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# End-to-end tests of the packaged ./ember launcher against the fixtures (run by .ci/run after `./mvnw verify`).
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+fx=../shared/fixtures
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok   - $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
+
+# json_field FILE EXPR: evaluates a Python expression over the parsed JSON object `j` (and `ref` if given).
+py() { python3 -c "$1"; }
+
+# 1. Greedy generation equals llama.cpp's 64 tokens.
+ref=$fx/reference/stories260K-f32__once_upon_a_time.json
+./ember generate --model $fx/models/stories260K-f32.gguf --prompt "Once upon a time" --max-tokens 64 \
+  --temperature 0 --ignore-eos --json --threads 2 > "$tmp/gen.json" 2> "$tmp/gen.err"
+if [ $? -eq 0 ] && py "
+import json
+j=json.load(open('$tmp/gen.json')); r=json.load(open('$ref'))
+assert j['prompt_tokens']==r['tokens'], j['prompt_tokens']
+assert j['tokens']==r['greedy']['tokens'], j['tokens']
+assert j['text']==r['greedy']['text'], (j['text'], r['greedy']['text'])
+assert j['finish_reason']=='length'
+"; then ok "generate --temperature 0 reproduces llama.cpp's greedy tokens and text"; else bad "generate greedy"; cat "$tmp/gen.err"; fi
+
+# 2. Seeded sampling is reproducible.
+for i in 1 2; do
+  ./ember generate --model $fx/models/stories260K-q8_0.gguf --prompt "The little dog" --max-tokens 40 \
+    --temperature 0.9 --seed 42 --json > "$tmp/seed$i.json" 2>/dev/null
+done
+if cmp -s "$tmp/seed1.json" "$tmp/seed2.json" && py "
+import json; j=json.load(open('$tmp/seed1.json')); assert len(j['tokens'])>0"; then
+  ok "generate --seed gives the same tokens twice"; else bad "seeded generate"; fi
+
+# 3. Tokenize.
+out=$(./ember tokenize --model $fx/models/stories260K-f32.gguf --text "Once upon a time" --json 2>/dev/null)
+if [ "$out" = '{"tokens":[1,403,407,261,378]}' ]; then ok "tokenize --json"; else bad "tokenize --json: $out"; fi
+out=$(./ember tokenize --model $fx/tokenizer/ggml-vocab-gpt-2.gguf --text "Hello world" --json --no-special 2>/dev/null)
+if [ "$out" = '{"tokens":[15496,995]}' ]; then ok "tokenize a vocab-only gpt-2 file"; else bad "tokenize gpt-2: $out"; fi
+
+# 4. Logits in the reference shape.
+./ember logits --model $fx/models/stories260K-f32.gguf --prompt "Once upon a time" --json > "$tmp/logits.json" 2>/dev/null
+if py "
+import json
+j=json.load(open('$tmp/logits.json')); r=json.load(open('$ref'))
+assert j['tokens']==r['tokens']
+for p in range(len(r['tokens'])):
+    assert [x[0] for x in j['logits_top'][p]][:5]==[x[0] for x in r['logits_top'][p]][:5], p
+d=max(abs(a-b) for a,b in zip(j['logits_full_last'], r['logits_full_last']))
+assert d<=1e-3, d
+"; then ok "logits --json matches the reference file's shape and values"; else bad "logits --json"; fi
+
+# 5. Bad model files: a clear message and a non-zero exit.
+good=$fx/models/stories260K-f32.gguf
+head -c 1000 $good > "$tmp/truncated.gguf"
+{ printf 'GGUX'; tail -c +5 $good; } > "$tmp/magic.gguf"
+python3 - "$good" "$tmp" <<'PY'
+import struct, sys, shutil
+src, tmp = sys.argv[1], sys.argv[2]
+data = bytearray(open(src, 'rb').read())
+c = bytearray(data); c[16:24] = struct.pack('<Q', 1 << 60); open(tmp + '/count.gguf', 'wb').write(c)
+open(tmp + '/eof.gguf', 'wb').write(data[:len(data) - 4096])
+PY
+for f in truncated magic count eof; do
+  ./ember generate --model "$tmp/$f.gguf" --prompt hi --max-tokens 4 > "$tmp/$f.out" 2> "$tmp/$f.err"
+  rc=$?
+  if [ $rc -ne 0 ] && grep -q "bad model file: $tmp/$f.gguf" "$tmp/$f.err" && ! grep -q "Exception" "$tmp/$f.err"; then
+    ok "bad file ($f) -> exit $rc: $(head -c 160 "$tmp/$f.err")"
+  else
+    bad "bad file ($f) -> exit $rc: $(cat "$tmp/$f.err")"
+  fi
+done
+./ember generate --model "$tmp/missing.gguf" --prompt hi > /dev/null 2> "$tmp/missing.err"
+if [ $? -eq 1 ] && grep -q "no such file" "$tmp/missing.err"; then ok "missing model file"; else bad "missing model file"; fi
+
+# 6. Usage errors exit 2.
+./ember generate --prompt hi > /dev/null 2>&1
+if [ $? -eq 2 ]; then ok "missing --model is a usage error"; else bad "missing --model"; fi
+./ember generate --model $good --prompt hi --max-tokens many > /dev/null 2>&1
+if [ $? -eq 2 ]; then ok "non-numeric --max-tokens is a usage error"; else bad "non-numeric --max-tokens"; fi
+
+echo "cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]
