@@ -241,7 +241,9 @@ public final class GgufFile implements AutoCloseable {
 
         void checkCount(long count, long minBytesEach, String what) {
             if (count < 0 || count > remaining() / minBytesEach) {
-                throw error(what + " " + Long.toUnsignedString(count) + " is impossible for a file of " + seg.byteSize() + " bytes");
+                throw error(what + " " + Long.toUnsignedString(count) + " is impossible: at " + minBytesEach + "+ bytes each, only "
+                        + remaining() + " bytes remain after offset " + pos + " of a file of " + seg.byteSize()
+                        + " bytes (truncated or corrupt)");
             }
         }
 

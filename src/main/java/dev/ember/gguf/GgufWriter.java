@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,7 +72,7 @@ public final class GgufWriter {
     }
 
     public Map<String, GgufValue> metadata() {
-        return java.util.Collections.unmodifiableMap(metadata);
+        return Collections.unmodifiableMap(metadata);
     }
 
     /** Copies every metadata entry of {@code source}, in file order. */
@@ -105,7 +107,7 @@ public final class GgufWriter {
     public GgufWriter addTensor(String name, GgmlType type, long[] shape, MemorySegment data) {
         long bytes = checkTensor(name, type, shape);
         if (data.byteSize() != bytes) {
-            throw new IllegalArgumentException("tensor '" + name + "' " + type + " " + java.util.Arrays.toString(shape)
+            throw new IllegalArgumentException("tensor '" + name + "' " + type + " " + Arrays.toString(shape)
                     + " takes " + bytes + " bytes, data has " + data.byteSize());
         }
         tensors.add(new PendingTensor(name, utf8(name), type, shape.clone(), bytes, data, null));
@@ -259,7 +261,7 @@ public final class GgufWriter {
                 GgufValueType et = v.elementType();
                 if (et == null) throw new IllegalArgumentException("metadata array '" + key + "' has no element type");
                 boolean ok = switch (o) {
-                    case String[] a -> et == GgufValueType.STRING && java.util.Arrays.stream(a).allMatch(s -> s != null);
+                    case String[] a -> et == GgufValueType.STRING && Arrays.stream(a).allMatch(s -> s != null);
                     case float[] a -> et == GgufValueType.FLOAT32;
                     case int[] a -> et == GgufValueType.INT32;
                     case GgufValue[] a -> {
