@@ -1,5 +1,6 @@
 package dev.ember.sampling;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
@@ -63,7 +64,7 @@ public record SamplingParams(
                 bias.put(id, b);
             }
         }
-        logitBias = java.util.Collections.unmodifiableMap(bias);
+        logitBias = Collections.unmodifiableMap(bias);
     }
 
     private static IllegalArgumentException bad(String name, Object value, String rule) {
