@@ -77,7 +77,7 @@ public final class GgufFile implements AutoCloseable {
         this.alignment = (int) align;
 
         record Info(String name, GgmlType type, long[] shape, long offset) {}
-        List<Info> infos = new ArrayList<>((int) tensorCount);
+        List<Info> infos = new ArrayList<>((int) Math.min(tensorCount, 1 << 16)); // the count is only bounded by the file size
         for (long i = 0; i < tensorCount; i++) {
             String name = c.string("name of tensor #" + i);
             long nDims = Integer.toUnsignedLong(c.u32("dimension count of tensor '" + name + "'"));
@@ -100,6 +100,10 @@ public final class GgufFile implements AutoCloseable {
             if (shape[0] % type.blockSize != 0) {
                 throw c.error("tensor '" + name + "' row length " + shape[0] + " is not a multiple of the "
                         + type + " block size " + type.blockSize);
+            }
+            // elements / blockSize * typeSize can overflow a long even when the element count does not.
+            if (elements / type.blockSize > Long.MAX_VALUE / type.typeSize) {
+                throw c.error("tensor '" + name + "' has too many elements: its size in bytes overflows");
             }
             long offset = c.u64("data offset of tensor '" + name + "'");
             if (offset % alignment != 0) {
@@ -201,6 +205,11 @@ public final class GgufFile implements AutoCloseable {
         private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         private static final int MAX_NESTING = 8;
+        // The largest array the JVM will allocate; a longer GGUF array or string cannot be represented.
+        private static final long MAX_JAVA_ARRAY = Integer.MAX_VALUE - 8;
+        // Element-by-element arrays grow as they are parsed rather than trusting the declared count up front,
+        // so a corrupt count in a large file fails on the data, not with an enormous allocation.
+        private static final int INITIAL_CAPACITY = 4096;
 
         private final String source;
         private final MemorySegment seg;
@@ -232,7 +241,9 @@ public final class GgufFile implements AutoCloseable {
 
         void checkCount(long count, long minBytesEach, String what) {
             if (count < 0 || count > remaining() / minBytesEach) {
-                throw error(what + " " + Long.toUnsignedString(count) + " is impossible for a file of " + seg.byteSize() + " bytes");
+                throw error(what + " " + Long.toUnsignedString(count) + " is impossible: at " + minBytesEach + "+ bytes each, only "
+                        + remaining() + " bytes remain after offset " + pos + " of a file of " + seg.byteSize()
+                        + " bytes (truncated or corrupt)");
             }
         }
 
@@ -255,6 +266,9 @@ public final class GgufFile implements AutoCloseable {
             if (len < 0 || len > remaining()) {
                 throw error("string length " + Long.toUnsignedString(len) + " of " + what + " at offset " + (pos - 8)
                         + " runs past the end of the file");
+            }
+            if (len > MAX_JAVA_ARRAY) {
+                throw error("string length " + len + " of " + what + " at offset " + (pos - 8) + " is too long to read");
             }
             byte[] bytes = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
             pos += len;
@@ -293,12 +307,13 @@ public final class GgufFile implements AutoCloseable {
             if (et == null) throw error("metadata array '" + key + "' has unknown element type " + typeId);
             long n = u64("array length of '" + key + "'");
             checkCount(n, et.minBytes, "array length of '" + key + "'");
+            if (n > MAX_JAVA_ARRAY) throw error("array length " + n + " of '" + key + "' is too long to read");
             int count = (int) n;
             switch (et) {
                 case STRING -> {
-                    String[] a = new String[count];
-                    for (int i = 0; i < count; i++) a[i] = string("element " + i + " of '" + key + "'");
-                    return GgufValue.array(et, a);
+                    List<String> a = new ArrayList<>(Math.min(count, INITIAL_CAPACITY));
+                    for (int i = 0; i < count; i++) a.add(string("element " + i + " of '" + key + "'"));
+                    return GgufValue.array(et, a.toArray(String[]::new));
                 }
                 case FLOAT32 -> {
                     need(4L * count, "array '" + key + "'");
@@ -313,9 +328,9 @@ public final class GgufFile implements AutoCloseable {
                     return GgufValue.array(et, a);
                 }
                 default -> {
-                    GgufValue[] a = new GgufValue[count];
-                    for (int i = 0; i < count; i++) a[i] = value(et, key, depth + 1);
-                    return GgufValue.array(et, a);
+                    List<GgufValue> a = new ArrayList<>(Math.min(count, INITIAL_CAPACITY));
+                    for (int i = 0; i < count; i++) a.add(value(et, key, depth + 1));
+                    return GgufValue.array(et, a.toArray(GgufValue[]::new));
                 }
             }
         }

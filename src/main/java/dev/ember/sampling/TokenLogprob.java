@@ -1,0 +1,4 @@
+package dev.ember.sampling;
+
+/** A token id and its natural-log probability. */
+public record TokenLogprob(int token, float logprob) {}
