@@ -64,6 +64,19 @@ final class PreTokenizer {
         return new PreTokenizer(List.copyOf(steps));
     }
 
+    /**
+     * Like {@link #of} but never uses the hand-written matchers: every expression goes through the
+     * generic regex path. Lets tests check the hand-written matchers against their expressions.
+     */
+    static PreTokenizer genericOf(List<String> regexes) {
+        List<Step> steps = new ArrayList<>();
+        for (String re : regexes) {
+            steps.add(usesCategories(re) ? new CategoryRegex(Pattern.compile(collapse(re)))
+                    : new PlainRegex(Pattern.compile(javaAnchors(re))));
+        }
+        return new PreTokenizer(List.copyOf(steps));
+    }
+
     /** The words of {@code text}, in order; they concatenate back to {@code text}. */
     List<String> split(String text) {
         int[] cps = text.codePoints().toArray();

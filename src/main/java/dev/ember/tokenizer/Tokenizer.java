@@ -197,6 +197,11 @@ public final class Tokenizer {
         return vocab.addSpacePrefix;
     }
 
+    /** Whether {@link #decode} applies llama.cpp's clean-up of spaces before punctuation (GPT-2 style BPE, WordPiece). */
+    public boolean cleansSpaces() {
+        return vocab.cleanSpaces;
+    }
+
     /** Control or unknown token: invisible in output unless special tokens are rendered. */
     public boolean isControl(int id) {
         checkId(id);
@@ -233,6 +238,16 @@ public final class Tokenizer {
 
     /** Reverses GPT-2's byte mapping; a code point outside it is written the way llama.cpp does. */
     private static byte[] byteDecode(String t) {
+        byte[] out = new byte[t.length()];
+        for (int i = 0; i < t.length(); i++) {
+            int b = ByteUnicode.codepointToByte(t.charAt(i));
+            if (b < 0) return byteDecodeSlow(t);
+            out[i] = (byte) b;
+        }
+        return out;
+    }
+
+    private static byte[] byteDecodeSlow(String t) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(t.length());
         t.codePoints().forEach(cp -> {
             int b = ByteUnicode.codepointToByte(cp);

@@ -3,7 +3,6 @@ package dev.ember.tokenizer;
 import dev.ember.gguf.GgufValue;
 import dev.ember.gguf.Metadata;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -171,8 +170,18 @@ final class Vocab {
         return Integer.parseInt(text[id].substring(3, 5), 16);
     }
 
-    private static int utf8Length(String s) {
-        return s.getBytes(StandardCharsets.UTF_8).length;
+    static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) n += 1;
+            else if (c < 0x800) n += 2;
+            else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else n += 3;
+        }
+        return n;
     }
 
     private static Map<String, Integer> loadMerges(Metadata md) {
@@ -234,21 +243,29 @@ final class Vocab {
 
     /**
      * Finds EOT/EOM/FIM tokens by their text when the metadata does not name them, and marks them
-     * as control tokens. llama.cpp walks a hash map here; ids are walked in order, which only matters
-     * for a vocabulary holding two candidates for the same role.
+     * as control tokens. llama.cpp walks a hash map here; the lowest id wins, which only matters for
+     * a vocabulary holding two candidates for the same role.
      */
     private void detectSpecialTokensByText() {
-        for (int id = 0; id < text.length; id++) {
-            String t = text[id];
-            if (eot == NONE && EOT_TEXTS.contains(t)) { eot = id; markControl(id); }
-            if (eom == NONE && t.equals("<|eom_id|>")) { eom = id; markControl(id); }
-            if (fimPre == NONE && FIM_PRE_TEXTS.contains(t)) { fimPre = id; markControl(id); }
-            if (fimSuf == NONE && FIM_SUF_TEXTS.contains(t)) { fimSuf = id; markControl(id); }
-            if (fimMid == NONE && FIM_MID_TEXTS.contains(t)) { fimMid = id; markControl(id); }
-            if (fimPad == NONE && FIM_PAD_TEXTS.contains(t)) { fimPad = id; markControl(id); }
-            if (fimRep == NONE && FIM_REP_TEXTS.contains(t)) { fimRep = id; markControl(id); }
-            if (fimSep == NONE && FIM_SEP_TEXTS.contains(t)) { fimSep = id; markControl(id); }
+        if (eot == NONE) eot = markFirst(EOT_TEXTS);
+        if (eom == NONE) eom = markFirst(List.of("<|eom_id|>"));
+        if (fimPre == NONE) fimPre = markFirst(FIM_PRE_TEXTS);
+        if (fimSuf == NONE) fimSuf = markFirst(FIM_SUF_TEXTS);
+        if (fimMid == NONE) fimMid = markFirst(FIM_MID_TEXTS);
+        if (fimPad == NONE) fimPad = markFirst(FIM_PAD_TEXTS);
+        if (fimRep == NONE) fimRep = markFirst(FIM_REP_TEXTS);
+        if (fimSep == NONE) fimSep = markFirst(FIM_SEP_TEXTS);
+    }
+
+    /** The lowest id among tokens with one of these texts, marked control; NONE if there is none. */
+    private int markFirst(List<String> texts) {
+        int best = NONE;
+        for (String t : texts) {
+            int id = id(t);
+            if (id != NONE && (best == NONE || id < best)) best = id;
         }
+        if (best != NONE) markControl(best);
+        return best;
     }
 
     private void markControl(int id) {
@@ -257,8 +274,9 @@ final class Vocab {
 
     private void buildEogSet() {
         for (int id : new int[] {fimPad, fimRep, fimSep}) if (id != NONE) eog.set(id);
-        for (int id = 0; id < text.length; id++) {
-            if (EOG_TEXTS.contains(text[id])) {
+        for (String t : EOG_TEXTS) {
+            int id = id(t);
+            if (id != NONE) {
                 eog.set(id);
                 markControl(id);
             }
