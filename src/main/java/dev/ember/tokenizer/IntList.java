@@ -1,0 +1,34 @@
+package dev.ember.tokenizer;
+
+import java.util.Arrays;
+
+/** A growable int array: token ids without boxing. */
+final class IntList {
+    private int[] data;
+    private int size;
+
+    IntList() {
+        this(16);
+    }
+
+    IntList(int capacity) {
+        data = new int[Math.max(capacity, 4)];
+    }
+
+    void add(int v) {
+        if (size == data.length) data = Arrays.copyOf(data, size * 2);
+        data[size++] = v;
+    }
+
+    int size() {
+        return size;
+    }
+
+    int get(int i) {
+        return data[i];
+    }
+
+    int[] toArray() {
+        return Arrays.copyOf(data, size);
+    }
+}
