@@ -46,7 +46,7 @@ final class GenerateCommand {
             StreamingDetokenizer detok = new StreamingDetokenizer(tok);
             StringBuilder text = new StringBuilder();
             GenerationResult r = gen.generate(promptTokens, params, maxTokens, a.has("--ignore-eos"), token -> {
-                String piece = detok.accept(token);
+                String piece = detok.feed(token);
                 text.append(piece);
                 if (!json) {
                     out.print(piece);

@@ -2,6 +2,7 @@ package dev.ember.model;
 
 import dev.ember.gguf.GgufFile;
 import dev.ember.gguf.GgufFormatException;
+import dev.ember.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
 
@@ -13,11 +14,13 @@ public final class Model implements AutoCloseable {
     private final GgufFile file;
     private final ModelConfig config;
     private final ModelWeights weights;
+    private final Tokenizer tokenizer;
 
-    private Model(GgufFile file, ModelConfig config, ModelWeights weights) {
+    private Model(GgufFile file, ModelConfig config, ModelWeights weights, Tokenizer tokenizer) {
         this.file = file;
         this.config = config;
         this.weights = weights;
+        this.tokenizer = tokenizer;
     }
 
     public static Model load(Path path) {
@@ -28,7 +31,11 @@ public final class Model implements AutoCloseable {
                     : (f.tensor("token_embd.weight") != null ? (int) f.tensor("token_embd.weight").rowCount() : 0);
             ModelConfig c = ModelConfig.fromGguf(f.metadata(), vocabFallback);
             ModelWeights w = ModelWeights.load(f, c);
-            return new Model(f, c, w);
+            Tokenizer t = Tokenizer.fromGguf(f.metadata());
+            if (t.vocabSize() != c.vocabSize()) {
+                throw new GgufFormatException(path + ": the tokenizer has " + t.vocabSize() + " tokens but the model's vocabulary is " + c.vocabSize());
+            }
+            return new Model(f, c, w, t);
         } catch (RuntimeException e) {
             f.close();
             if (e instanceof GgufFormatException) throw e;
@@ -46,6 +53,10 @@ public final class Model implements AutoCloseable {
 
     public ModelWeights weights() {
         return weights;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
     }
 
     @Override
