@@ -1,0 +1,96 @@
+package dev.ember.compute.cpu;
+
+import dev.ember.gguf.GgmlType;
+import dev.ember.gguf.GgufTensor;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q6_K weights: superblocks of 256 as {uint8 ql[128], uint8 qh[64], int8 scales[16], fp16 d} (210 bytes). Element
+ * 128h + 32c + l (c = 0..3): low 4 bits from ql[64h + 32(c&1) + l] (low nibble for c < 2, high for c >= 2), high 2 bits
+ * (qh[32h + l] >> 2c) & 3; value = (d * scale[element/16]) * (q - 32). Activations Q8_K.
+ */
+public final class Q6_KMatrix extends WeightMatrix {
+    Q6_KMatrix(GgufTensor t) {
+        super(t);
+    }
+
+    @Override
+    public GgmlType activationType() {
+        return GgmlType.Q8_K;
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] out, int outOffset) {
+        long w = rowOffset(row);
+        for (int b = 0; b < blocks; b++, w += 210) {
+            float d = Bytes.f16(data, w + 208);
+            for (int h = 0; h < 2; h++) {
+                long ql = w + 64 * h, qh = w + 128 + 32 * h, sc = w + 192 + 8 * h;
+                int o = outOffset + 256 * b + 128 * h;
+                for (int l = 0; l < 32; l++) {
+                    int is = l / 16;
+                    int a = Bytes.u8(data, ql + l), c = Bytes.u8(data, ql + l + 32), hb = Bytes.u8(data, qh + l);
+                    int q1 = ((a & 0xF) | ((hb & 3) << 4)) - 32;
+                    int q2 = ((c & 0xF) | (((hb >> 2) & 3) << 4)) - 32;
+                    int q3 = ((a >> 4) | (((hb >> 4) & 3) << 4)) - 32;
+                    int q4 = ((c >> 4) | (((hb >> 6) & 3) << 4)) - 32;
+                    out[o + l] = d * Bytes.i8(data, sc + is) * q1;
+                    out[o + l + 32] = d * Bytes.i8(data, sc + is + 2) * q2;
+                    out[o + l + 64] = d * Bytes.i8(data, sc + is + 4) * q3;
+                    out[o + l + 96] = d * Bytes.i8(data, sc + is + 6) * q4;
+                }
+            }
+        }
+    }
+
+    /**
+     * ggml_vec_dot_q6_K_q8_K, AVX2: lane sums of the unsigned 6-bit values (0..63) times the per-16 scales, then the -32
+     * offset is removed per lane as 32 * (bsums[2k]*sc[2k] + bsums[2k+1]*sc[2k+1]) (q8sclsub), which spreads the integer
+     * total over the lanes differently from subtracting 32 per element; acc = fma(y.d*d, float(sumi), acc).
+     */
+    @Override
+    public float dot(int row, MemorySegment xq, long xqOffset) {
+        long w = rowOffset(row);
+        if (!Lanes.ENABLED) return ReferenceDot.q6_K(data, w, xq, xqOffset, cols);
+        long x = xqOffset;
+        FloatVector acc = FloatVector.zero(Lanes.F32x8);
+        for (int b = 0; b < blocks; b++, w += 210, x += 292) {
+            float d = Bytes.f32(xq, x) * Bytes.f16(data, w + 208);
+            IntVector sumi = IntVector.zero(Lanes.I32x8);
+            for (int h = 0; h < 2; h++) {
+                ShortVector ql0 = Lanes.load16x16(data, w + 64 * h);
+                ShortVector ql1 = Lanes.load16x16(data, w + 64 * h + 32);
+                ShortVector qh = Lanes.load16x16(data, w + 128 + 32 * h);
+                long y = x + 4 + 128 * h;
+                for (int c = 0; c < 4; c++) {
+                    ShortVector ql = (c & 1) == 0 ? ql0 : ql1;
+                    int nib = c < 2 ? 0 : 4;
+                    ShortVector e = Lanes.evenBits(ql, nib, 0xF)
+                            .or(Lanes.evenBits(qh, 2 * c, 3).lanewise(VectorOperators.LSHL, 4));
+                    ShortVector o = Lanes.oddBits(ql, nib, 0xF)
+                            .or(Lanes.oddBits(qh, 2 * c, 3).lanewise(VectorOperators.LSHL, 4));
+                    IntVector p = Lanes.dot4(e, o, Lanes.load16x16(xq, y + 32 * c));
+                    int s = 8 * h + 2 * c;                                       // scales of elements 0..15 / 16..31
+                    IntVector scale = IntVector.broadcast(Lanes.I32x8, Bytes.i8(data, w + 192 + s))
+                            .blend(Bytes.i8(data, w + 192 + s + 1), Lanes.UPPER_HALF);
+                    sumi = sumi.add(p.mul(scale));
+                }
+            }
+            // q8sclsub: lane k = 32 * (bsums[2k]*sc[2k] + bsums[2k+1]*sc[2k+1])
+            IntVector bsums = IntVector.fromMemorySegment(Lanes.I32x8, xq, x + 4 + 256, Lanes.LE);
+            IntVector scales = (IntVector) Lanes.load16x8(data, w + 192)
+                    .convertShape(VectorOperators.S2I, Lanes.I32x8, 0);
+            IntVector bEven = bsums.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+            IntVector bOdd = bsums.lanewise(VectorOperators.ASHR, 16);
+            IntVector sEven = scales.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24);
+            IntVector sOdd = scales.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24);
+            sumi = sumi.sub(bEven.mul(sEven).add(bOdd.mul(sOdd)).lanewise(VectorOperators.LSHL, 5));
+            acc = Lanes.toFloat(sumi).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
+        }
+        return Lanes.hsum8(acc);
+    }
+}
