@@ -32,14 +32,17 @@ public final class F32Matrix extends WeightMatrix {
         if (!Lanes.ENABLED) return ReferenceDot.f32(data, w, xq, xqOffset, cols);
         int np = cols & ~31;
         FloatVector s0 = FloatVector.zero(Lanes.F32x8), s1 = s0, s2 = s0, s3 = s0;
-        for (int i = 0; i < np; i += 32) {
-            long wi = w + 4L * i, xi = xqOffset + 4L * i;
-            s0 = Lanes.loadF32x8(data, wi).fma(Lanes.loadF32x8(xq, xi), s0);
-            s1 = Lanes.loadF32x8(data, wi + 32).fma(Lanes.loadF32x8(xq, xi + 32), s1);
-            s2 = Lanes.loadF32x8(data, wi + 64).fma(Lanes.loadF32x8(xq, xi + 64), s2);
-            s3 = Lanes.loadF32x8(data, wi + 96).fma(Lanes.loadF32x8(xq, xi + 96), s3);
+        for (int i = 0; i < np; i += 8) {
+            // 8 floats per step; rotating s0..s3 makes step j of each 32-group land in accumulator j, as in ggml
+            FloatVector t = FloatVector.fromMemorySegment(Lanes.F32x8, data, w + 4L * i, Lanes.LE)
+                    .fma(FloatVector.fromMemorySegment(Lanes.F32x8, xq, xqOffset + 4L * i, Lanes.LE), s0);
+            s0 = s1;
+            s1 = s2;
+            s2 = s3;
+            s3 = t;
         }
-        float sum = Lanes.reduce4x8(s0, s1, s2, s3);
+        FloatVector a = s0.add(s2).add(s1.add(s3));
+        float sum = Lanes.reduce8(a.lane(0), a.lane(1), a.lane(2), a.lane(3), a.lane(4), a.lane(5), a.lane(6), a.lane(7));
         for (int i = np; i < cols; i++) {
             sum = Math.fma(Bytes.f32(data, w + 4L * i), Bytes.f32(xq, xqOffset + 4L * i), sum);
         }

@@ -1,5 +1,11 @@
 package dev.ember.compute.cpu;
 
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
 import dev.ember.gguf.GgmlType;
 import dev.ember.gguf.GgufTensor;
 import java.lang.foreign.MemorySegment;
@@ -52,29 +58,28 @@ public final class Q2_KMatrix extends WeightMatrix {
             float d = yd * Bytes.f16(data, w + 80);
             float dmin = -yd * Bytes.f16(data, w + 82);
 
+            // mins: lane k = min[2k]*bsums[2k] + min[2k+1]*bsums[2k+1], accumulated first into the same lanes
             IntVector bsums = IntVector.fromMemorySegment(Lanes.I32x8, xq, x + 4 + 256, Lanes.LE);
-            IntVector sc = (IntVector) Lanes.load16x8(data, w).convertShape(VectorOperators.S2I, Lanes.I32x8, 0);
-            IntVector minEven = sc.lanewise(VectorOperators.LSHR, 4).and(0xF);
-            IntVector minOdd = sc.lanewise(VectorOperators.LSHR, 12).and(0xF);
-            IntVector prod = bsums.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(minEven)
-                    .add(bsums.lanewise(VectorOperators.ASHR, 16).mul(minOdd));
-            acc = Lanes.toFloat(prod).fma(FloatVector.broadcast(Lanes.F32x8, dmin), acc);
+            IntVector sc = (IntVector) ShortVector.fromMemorySegment(Lanes.S16x8, data, w, Lanes.LE)
+                    .convertShape(S2I, Lanes.I32x8, 0);
+            IntVector prod = bsums.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sc.lanewise(LSHR, 4).and(0xF))
+                    .add(bsums.lanewise(ASHR, 16).mul(sc.lanewise(LSHR, 12).and(0xF)));
+            acc = ((FloatVector) prod.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dmin), acc);
 
             IntVector sumi = IntVector.zero(Lanes.I32x8);
-            for (int h = 0; h < 2; h++) {
-                ShortVector q = Lanes.load16x16(data, w + 16 + 32 * h);
-                long y = x + 4 + 128 * h;
-                for (int c = 0; c < 4; c++) {
-                    IntVector p = Lanes.dot4(Lanes.evenBits(q, 2 * c, 3), Lanes.oddBits(q, 2 * c, 3),
-                            Lanes.load16x16(xq, y + 32 * c));
-                    int s = 8 * h + 2 * c;
-                    IntVector scale = IntVector.broadcast(Lanes.I32x8, Bytes.u8(data, w + s) & 0xF)
-                            .blend(Bytes.u8(data, w + s + 1) & 0xF, Lanes.UPPER_HALF);
-                    sumi = sumi.add(p.mul(scale));
-                }
+            for (int g = 0; g < 8; g++) {                 // 32-element group g = 4h + c
+                int h = g >> 2, c = g & 3;
+                ShortVector q = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 16 + 32 * h, Lanes.LE);
+                ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 4 + 32 * g, Lanes.LE);
+                ShortVector e = q.lanewise(LSHR, 2 * c).and((short) 3), o = q.lanewise(LSHR, 8 + 2 * c).and((short) 3);
+                IntVector pp = e.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(o.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
+                IntVector p = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
+                IntVector scale = IntVector.broadcast(Lanes.I32x8, Bytes.u8(data, w + 2 * g) & 0xF)
+                        .blend(Bytes.u8(data, w + 2 * g + 1) & 0xF, Lanes.UPPER_HALF);
+                sumi = sumi.add(p.mul(scale));
             }
-            acc = Lanes.toFloat(sumi).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
+            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
         }
-        return Lanes.hsum8(acc);
+        return Lanes.hsum8(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3), acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7));
     }
 }

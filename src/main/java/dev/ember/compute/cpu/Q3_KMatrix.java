@@ -1,5 +1,11 @@
 package dev.ember.compute.cpu;
 
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
 import dev.ember.gguf.GgmlType;
 import dev.ember.gguf.GgufTensor;
 import java.lang.foreign.MemorySegment;
@@ -47,26 +53,24 @@ public final class Q3_KMatrix extends WeightMatrix {
         FloatVector acc = FloatVector.zero(Lanes.F32x8);
         for (int b = 0; b < blocks; b++, w += 110, x += 292) {
             float d = Bytes.f32(xq, x) * Bytes.f16(data, w + 108);
-            ShortVector hm = Lanes.load16x16(data, w);
             IntVector sumi = IntVector.zero(Lanes.I32x8);
-            for (int h = 0; h < 2; h++) {
-                ShortVector q = Lanes.load16x16(data, w + 32 + 32 * h);
-                long y = x + 4 + 128 * h;
-                for (int c = 0; c < 4; c++) {
-                    int bit = 4 * h + c;
-                    ShortVector e = Lanes.evenBits(q, 2 * c, 3)
-                            .add(Lanes.evenBits(hm, bit, 1).lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
-                    ShortVector o = Lanes.oddBits(q, 2 * c, 3)
-                            .add(Lanes.oddBits(hm, bit, 1).lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
-                    IntVector p = Lanes.dot4(e, o, Lanes.load16x16(xq, y + 32 * c));
-                    int s = 8 * h + 2 * c;
-                    IntVector scale = IntVector.broadcast(Lanes.I32x8, KScales.scaleQ3(data, w + 96, s))
-                            .blend(KScales.scaleQ3(data, w + 96, s + 1), Lanes.UPPER_HALF);
-                    sumi = sumi.add(p.mul(scale));
-                }
+            for (int g = 0; g < 8; g++) {                 // 32-element group g = 4h + c, high bit = hmask bit g
+                int h = g >> 2, c = g & 3;
+                ShortVector hm = ShortVector.fromMemorySegment(Lanes.S16x16, data, w, Lanes.LE);
+                ShortVector q = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 32 + 32 * h, Lanes.LE);
+                ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 4 + 32 * g, Lanes.LE);
+                ShortVector e = q.lanewise(LSHR, 2 * c).and((short) 3)
+                        .add(hm.lanewise(LSHR, g).and((short) 1).lanewise(LSHL, 2)).sub((short) 4);
+                ShortVector o = q.lanewise(LSHR, 8 + 2 * c).and((short) 3)
+                        .add(hm.lanewise(LSHR, 8 + g).and((short) 1).lanewise(LSHL, 2)).sub((short) 4);
+                IntVector pp = e.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(o.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
+                IntVector p = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
+                IntVector scale = IntVector.broadcast(Lanes.I32x8, KScales.scaleQ3(data, w + 96, 2 * g))
+                        .blend(KScales.scaleQ3(data, w + 96, 2 * g + 1), Lanes.UPPER_HALF);
+                sumi = sumi.add(p.mul(scale));
             }
-            acc = Lanes.toFloat(sumi).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
+            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
         }
-        return Lanes.hsum8(acc);
+        return Lanes.hsum8(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3), acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7));
     }
 }

@@ -1,5 +1,11 @@
 package dev.ember.compute.cpu;
 
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
 import dev.ember.gguf.GgmlType;
 import dev.ember.gguf.GgufTensor;
 import java.lang.foreign.MemorySegment;
@@ -65,16 +71,19 @@ public final class Q4_KMatrix extends WeightMatrix {
 
             IntVector sumi = IntVector.zero(Lanes.I32x8);
             for (int j = 0; j < 4; j++) {
-                ShortVector q = Lanes.load16x16(data, w + 16 + 32 * j);      // 32 bytes, two nibbles each
-                long y = x + 4 + 64 * j;
-                IntVector pl = Lanes.dot4(Lanes.evenBits(q, 0, 0xF), Lanes.oddBits(q, 0, 0xF), Lanes.load16x16(xq, y));
-                IntVector ph = Lanes.dot4(Lanes.evenBits(q, 4, 0xF), Lanes.oddBits(q, 4, 0xF), Lanes.load16x16(xq, y + 32));
-                sumi = sumi.add(pl.mul(KScales.scaleK4(data, w + 4, 2 * j)))
-                        .add(ph.mul(KScales.scaleK4(data, w + 4, 2 * j + 1)));
+                ShortVector q = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 16 + 32 * j, Lanes.LE);
+                ShortVector y0 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 4 + 64 * j, Lanes.LE);
+                ShortVector y1 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 4 + 64 * j + 32, Lanes.LE);
+                IntVector slp = q.and((short) 0xF).mul(y0.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(q.lanewise(LSHR, 8).and((short) 0xF).mul(y0.lanewise(ASHR, 8))).reinterpretAsInts();
+                IntVector sl = slp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(slp.lanewise(ASHR, 16));
+                IntVector shp = q.lanewise(LSHR, 4).and((short) 0xF).mul(y1.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(q.lanewise(LSHR, 12).mul(y1.lanewise(ASHR, 8))).reinterpretAsInts();
+                IntVector sh = shp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(shp.lanewise(ASHR, 16));
+                sumi = sumi.add(sl.mul(KScales.scaleK4(data, w + 4, 2 * j)))
+                        .add(sh.mul(KScales.scaleK4(data, w + 4, 2 * j + 1)));
             }
-            acc = Lanes.toFloat(sumi).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
+            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
         }
-        return Lanes.hsum8(acc) + ((am0 + am2) + (am1 + am3));
+        return Lanes.hsum8(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3), acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7)) + ((am0 + am2) + (am1 + am3));
     }
 
     /** m[2p]*q8s[2p] + m[2p+1]*q8s[2p+1] with q8s[k] = bsums[2k] + bsums[2k+1]: lane p of ggml's _mm_madd_epi16(mins, q8s). */

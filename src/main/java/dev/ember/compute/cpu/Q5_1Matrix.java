@@ -1,9 +1,17 @@
 package dev.ember.compute.cpu;
 
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
 import dev.ember.gguf.GgmlType;
 import dev.ember.gguf.GgufTensor;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 
 /**
@@ -44,20 +52,34 @@ public final class Q5_1Matrix extends WeightMatrix {
         long w = rowOffset(row);
         if (!Lanes.ENABLED) return ReferenceDot.q5_1(data, w, xq, xqOffset, cols);
         long x = xqOffset;
-        FloatVector lo = FloatVector.zero(Lanes.F32x4), hi = lo;
+        FloatVector lo = FloatVector.zero(Lanes.F32x4), hi = lo;   // ggml accumulator lanes 0..3 and 4..7
         float summs = 0;
         for (int b = 0; b < blocks; b++, w += 24, x += 36) {
             summs = Math.fma(Bytes.f16(data, w + 2), Bytes.f16(xq, x + 2), summs);
             float d = Bytes.f16(data, w) * Bytes.f16(xq, x);
+            ShortVector qs = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 8, Lanes.LE);   // 32 nibbles
+            ShortVector eLo = qs.and((short) 0xF), oLo = qs.lanewise(LSHR, 8).and((short) 0xF);
+            ShortVector eHi = qs.lanewise(LSHR, 4).and((short) 0xF), oHi = qs.lanewise(LSHR, 12);
             int qh = Bytes.i32(data, w + 4);
-            ShortVector qs = Lanes.load16x8(data, w + 8);
-            ShortVector eLo = Lanes.evenBits(qs, 0, 0xF).add(Q5Bits.even(qh));
-            ShortVector oLo = Lanes.oddBits(qs, 0, 0xF).add(Q5Bits.odd(qh));
-            ShortVector eHi = Lanes.evenBits(qs, 4, 0xF).add(Q5Bits.even(qh >>> 16));
-            ShortVector oHi = Lanes.oddBits(qs, 4, 0xF).add(Q5Bits.odd(qh >>> 16));
-            lo = Lanes.toFloat(Lanes.dot4(eLo, oLo, Lanes.load16x8(xq, x + 4))).fma(FloatVector.broadcast(Lanes.F32x4, d), lo);
-            hi = Lanes.toFloat(Lanes.dot4(eHi, oHi, Lanes.load16x8(xq, x + 20))).fma(FloatVector.broadcast(Lanes.F32x4, d), hi);
+            // fifth bit of element e is bit e of qh: 16 where set (constant single-bit masks; AVX2 has no 16-bit variable shift)
+            eLo = eLo.add(((ShortVector) ShortVector.broadcast(Lanes.S16x8, (short) (qh)).and(Q5Bits.EVEN)
+                    .compare(VectorOperators.NE, (short) 0).toVector()).and((short) 16));
+            oLo = oLo.add(((ShortVector) ShortVector.broadcast(Lanes.S16x8, (short) (qh)).and(Q5Bits.ODD)
+                    .compare(VectorOperators.NE, (short) 0).toVector()).and((short) 16));
+            eHi = eHi.add(((ShortVector) ShortVector.broadcast(Lanes.S16x8, (short) (qh >>> 16)).and(Q5Bits.EVEN)
+                    .compare(VectorOperators.NE, (short) 0).toVector()).and((short) 16));
+            oHi = oHi.add(((ShortVector) ShortVector.broadcast(Lanes.S16x8, (short) (qh >>> 16)).and(Q5Bits.ODD)
+                    .compare(VectorOperators.NE, (short) 0).toVector()).and((short) 16));
+            ShortVector y0 = ShortVector.fromMemorySegment(Lanes.S16x8, xq, x + 4, Lanes.LE);        // elements 0..15
+            ShortVector y1 = ShortVector.fromMemorySegment(Lanes.S16x8, xq, x + 20, Lanes.LE);        // elements 16..31
+            IntVector p0 = eLo.mul(y0.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(oLo.mul(y0.lanewise(ASHR, 8))).reinterpretAsInts();
+            IntVector p1 = eHi.mul(y1.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(oHi.mul(y1.lanewise(ASHR, 8))).reinterpretAsInts();
+            IntVector s0 = p0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p0.lanewise(ASHR, 16));
+            IntVector s1 = p1.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p1.lanewise(ASHR, 16));
+            FloatVector dv = FloatVector.broadcast(Lanes.F32x4, d);
+            lo = ((FloatVector) s0.convert(I2F, 0)).fma(dv, lo);
+            hi = ((FloatVector) s1.convert(I2F, 0)).fma(dv, hi);
         }
-        return Lanes.hsum8(lo, hi) + summs;
+        return Lanes.hsum8(lo.lane(0), lo.lane(1), lo.lane(2), lo.lane(3), hi.lane(0), hi.lane(1), hi.lane(2), hi.lane(3)) + summs;
     }
 }

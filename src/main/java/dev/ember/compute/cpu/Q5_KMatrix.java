@@ -1,5 +1,11 @@
 package dev.ember.compute.cpu;
 
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
 import dev.ember.gguf.GgmlType;
 import dev.ember.gguf.GgufTensor;
 import java.lang.foreign.MemorySegment;
@@ -63,26 +69,26 @@ public final class Q5_KMatrix extends WeightMatrix {
                     + Q4_KMatrix.minPair(data, w + 4, xq, bs, 2) + Q4_KMatrix.minPair(data, w + 4, xq, bs, 3);
             summs = Math.fma(dmin, (float) mins, summs);
 
-            ShortVector qh = Lanes.load16x16(data, w + 16);                   // 32 bytes of fifth bits
             IntVector sumi = IntVector.zero(Lanes.I32x8);
             for (int j = 0; j < 4; j++) {
-                ShortVector q = Lanes.load16x16(data, w + 48 + 32 * j);
-                long y = x + 4 + 64 * j;
-                ShortVector e0 = Lanes.evenBits(q, 0, 0xF).or(Lanes.evenBits(qh, 2 * j, 1).lanewise(
-                        VectorOperators.LSHL, 4));
-                ShortVector o0 = Lanes.oddBits(q, 0, 0xF).or(Lanes.oddBits(qh, 2 * j, 1).lanewise(
-                        VectorOperators.LSHL, 4));
-                ShortVector e1 = Lanes.evenBits(q, 4, 0xF).or(Lanes.evenBits(qh, 2 * j + 1, 1).lanewise(
-                        VectorOperators.LSHL, 4));
-                ShortVector o1 = Lanes.oddBits(q, 4, 0xF).or(Lanes.oddBits(qh, 2 * j + 1, 1).lanewise(
-                        VectorOperators.LSHL, 4));
-                IntVector p0 = Lanes.dot4(e0, o0, Lanes.load16x16(xq, y));
-                IntVector p1 = Lanes.dot4(e1, o1, Lanes.load16x16(xq, y + 32));
-                sumi = sumi.add(p0.mul(KScales.scaleK4(data, w + 4, 2 * j)))
-                        .add(p1.mul(KScales.scaleK4(data, w + 4, 2 * j + 1)));
+                ShortVector qh = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 16, Lanes.LE);   // fifth bits
+                ShortVector q = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 48 + 32 * j, Lanes.LE);
+                ShortVector y0 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 4 + 64 * j, Lanes.LE);
+                ShortVector y1 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 4 + 64 * j + 32, Lanes.LE);
+                int b0 = 2 * j, b1 = 2 * j + 1;   // qh bit of sub-blocks 2j and 2j+1
+                ShortVector e0 = q.and((short) 0xF).or(qh.lanewise(LSHR, b0).and((short) 1).lanewise(LSHL, 4));
+                ShortVector o0 = q.lanewise(LSHR, 8).and((short) 0xF).or(qh.lanewise(LSHR, 8 + b0).and((short) 1).lanewise(LSHL, 4));
+                ShortVector e1 = q.lanewise(LSHR, 4).and((short) 0xF).or(qh.lanewise(LSHR, b1).and((short) 1).lanewise(LSHL, 4));
+                ShortVector o1 = q.lanewise(LSHR, 12).or(qh.lanewise(LSHR, 8 + b1).and((short) 1).lanewise(LSHL, 4));
+                IntVector s0p = e0.mul(y0.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(o0.mul(y0.lanewise(ASHR, 8))).reinterpretAsInts();
+                IntVector s0 = s0p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(s0p.lanewise(ASHR, 16));
+                IntVector s1p = e1.mul(y1.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(o1.mul(y1.lanewise(ASHR, 8))).reinterpretAsInts();
+                IntVector s1 = s1p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(s1p.lanewise(ASHR, 16));
+                sumi = sumi.add(s0.mul(KScales.scaleK4(data, w + 4, 2 * j)))
+                        .add(s1.mul(KScales.scaleK4(data, w + 4, 2 * j + 1)));
             }
-            acc = Lanes.toFloat(sumi).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
+            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
         }
-        return Lanes.hsum8(acc) + summs;
+        return Lanes.hsum8(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3), acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7)) + summs;
     }
 }

@@ -1,5 +1,11 @@
 package dev.ember.compute.cpu;
 
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
 import dev.ember.gguf.GgmlType;
 import dev.ember.gguf.GgufTensor;
 import java.lang.foreign.MemorySegment;
@@ -61,36 +67,32 @@ public final class Q6_KMatrix extends WeightMatrix {
         for (int b = 0; b < blocks; b++, w += 210, x += 292) {
             float d = Bytes.f32(xq, x) * Bytes.f16(data, w + 208);
             IntVector sumi = IntVector.zero(Lanes.I32x8);
-            for (int h = 0; h < 2; h++) {
-                ShortVector ql0 = Lanes.load16x16(data, w + 64 * h);
-                ShortVector ql1 = Lanes.load16x16(data, w + 64 * h + 32);
-                ShortVector qh = Lanes.load16x16(data, w + 128 + 32 * h);
-                long y = x + 4 + 128 * h;
-                for (int c = 0; c < 4; c++) {
-                    ShortVector ql = (c & 1) == 0 ? ql0 : ql1;
-                    int nib = c < 2 ? 0 : 4;
-                    ShortVector e = Lanes.evenBits(ql, nib, 0xF)
-                            .or(Lanes.evenBits(qh, 2 * c, 3).lanewise(VectorOperators.LSHL, 4));
-                    ShortVector o = Lanes.oddBits(ql, nib, 0xF)
-                            .or(Lanes.oddBits(qh, 2 * c, 3).lanewise(VectorOperators.LSHL, 4));
-                    IntVector p = Lanes.dot4(e, o, Lanes.load16x16(xq, y + 32 * c));
-                    int s = 8 * h + 2 * c;                                       // scales of elements 0..15 / 16..31
-                    IntVector scale = IntVector.broadcast(Lanes.I32x8, Bytes.i8(data, w + 192 + s))
-                            .blend(Bytes.i8(data, w + 192 + s + 1), Lanes.UPPER_HALF);
-                    sumi = sumi.add(p.mul(scale));
-                }
+            for (int g = 0; g < 8; g++) {                 // 32-element group g = 4h + c
+                int h = g >> 2, c = g & 3;
+                ShortVector ql = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 64 * h + 32 * (c & 1), Lanes.LE);
+                ShortVector qh = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 128 + 32 * h, Lanes.LE);
+                ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 4 + 32 * g, Lanes.LE);
+                int nib = (c >> 1) * 4;                        // low nibble for c < 2, high for c >= 2
+                ShortVector e = ql.lanewise(LSHR, nib).and((short) 0xF)
+                        .or(qh.lanewise(LSHR, 2 * c).and((short) 3).lanewise(LSHL, 4));
+                ShortVector o = ql.lanewise(LSHR, 8 + nib).and((short) 0xF)
+                        .or(qh.lanewise(LSHR, 8 + 2 * c).and((short) 3).lanewise(LSHL, 4));
+                IntVector pp = e.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(o.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
+                IntVector p = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
+                // elements 0..15 of the group (lanes 0..3) use scale 2g, 16..31 (lanes 4..7) scale 2g+1
+                IntVector scale = IntVector.broadcast(Lanes.I32x8, Bytes.i8(data, w + 192 + 2 * g))
+                        .blend(Bytes.i8(data, w + 192 + 2 * g + 1), Lanes.UPPER_HALF);
+                sumi = sumi.add(p.mul(scale));
             }
             // q8sclsub: lane k = 32 * (bsums[2k]*sc[2k] + bsums[2k+1]*sc[2k+1])
             IntVector bsums = IntVector.fromMemorySegment(Lanes.I32x8, xq, x + 4 + 256, Lanes.LE);
-            IntVector scales = (IntVector) Lanes.load16x8(data, w + 192)
-                    .convertShape(VectorOperators.S2I, Lanes.I32x8, 0);
-            IntVector bEven = bsums.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
-            IntVector bOdd = bsums.lanewise(VectorOperators.ASHR, 16);
-            IntVector sEven = scales.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24);
-            IntVector sOdd = scales.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24);
-            sumi = sumi.sub(bEven.mul(sEven).add(bOdd.mul(sOdd)).lanewise(VectorOperators.LSHL, 5));
-            acc = Lanes.toFloat(sumi).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
+            IntVector scales = (IntVector) ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 192, Lanes.LE)
+                    .convertShape(S2I, Lanes.I32x8, 0);
+            IntVector bEven = bsums.lanewise(LSHL, 16).lanewise(ASHR, 16), bOdd = bsums.lanewise(ASHR, 16);
+            IntVector sEven = scales.lanewise(LSHL, 24).lanewise(ASHR, 24), sOdd = scales.lanewise(LSHL, 16).lanewise(ASHR, 24);
+            sumi = sumi.sub(bEven.mul(sEven).add(bOdd.mul(sOdd)).lanewise(LSHL, 5));
+            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
         }
-        return Lanes.hsum8(acc);
+        return Lanes.hsum8(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3), acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7));
     }
 }

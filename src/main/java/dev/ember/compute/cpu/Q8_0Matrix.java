@@ -1,9 +1,16 @@
 package dev.ember.compute.cpu;
 
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
 import dev.ember.gguf.GgmlType;
 import dev.ember.gguf.GgufTensor;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 
 /** Q8_0 weights: blocks of 32 as {fp16 d, int8 qs[32]} (34 bytes), value = d * q; activations Q8_0. */
@@ -35,11 +42,15 @@ public final class Q8_0Matrix extends WeightMatrix {
         FloatVector acc = FloatVector.zero(Lanes.F32x8);
         for (int b = 0; b < blocks; b++, w += 34, x += 34) {
             float d = Bytes.f16(data, w) * Bytes.f16(xq, x);
-            ShortVector qw = Lanes.load16x16(data, w + 2);   // 32 int8 weights
-            ShortVector qx = Lanes.load16x16(xq, x + 2);     // 32 int8 activations
-            FloatVector q = Lanes.toFloat(Lanes.dot4(Lanes.evenI8(qw), Lanes.oddI8(qw), qx));
-            acc = q.fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
+            ShortVector qw = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 2, Lanes.LE);   // 32 int8 weights
+            ShortVector qx = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 2, Lanes.LE);     // 32 int8 activations
+            ShortVector p = qw.lanewise(LSHL, 8).lanewise(ASHR, 8).mul(qx.lanewise(LSHL, 8).lanewise(ASHR, 8))
+                    .add(qw.lanewise(ASHR, 8).mul(qx.lanewise(ASHR, 8)));
+            IntVector pi = p.reinterpretAsInts();
+            IntVector s = pi.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pi.lanewise(ASHR, 16));
+            acc = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
         }
-        return Lanes.hsum8(acc);
+        return Lanes.hsum8(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3),
+                acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7));
     }
 }

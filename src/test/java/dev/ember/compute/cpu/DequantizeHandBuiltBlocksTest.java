@@ -120,7 +120,7 @@ class DequantizeHandBuiltBlocksTest {
         float[] y = deq(GgmlType.Q4_K, 256, b);
         assertEquals(2f, y[0]);
         assertEquals(78.5f, y[160 + 7]);
-        // sub-block 1 (high nibbles of qs[0..31]): scale 0 (low 6 bits of byte 5 are zero), min 2<<6>>... = byte 5 & 63 = 0
+        // sub-block 1 (high nibbles of qs[0..31]): scale = byte 1 & 63 = 0 and min = byte 5 & 63 = 0
         assertEquals(0f, y[32]);
     }
 
