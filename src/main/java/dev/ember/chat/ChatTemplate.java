@@ -1,6 +1,7 @@
 package dev.ember.chat;
 
 import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.errorcategory.BasicTemplateErrorCategory;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.tree.Node;
@@ -96,13 +97,14 @@ public final class ChatTemplate {
     }
 
     /**
-     * Jinjava records most failures and carries on; jinja2 would have raised. Fatal ones and syntax errors are
-     * raised here; warnings (such as reading a missing key, which jinja2 treats as undefined) are not.
+     * Jinjava records most failures and carries on; jinja2 would have raised. Fatal ones, syntax errors and runaway
+     * macro recursion are raised here; warnings (such as reading a missing key, which jinja2 treats as undefined) are not.
      */
     private static void failOnErrors(JinjavaInterpreter interpreter, String what) {
         for (TemplateError error : interpreter.getErrorsCopy()) {
             if (error.getSeverity() == TemplateError.ErrorType.FATAL
-                    || error.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR) {
+                    || error.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR
+                    || error.getCategory() == BasicTemplateErrorCategory.CYCLE_DETECTED) { // runaway macro recursion
                 String where = error.getLineno() > 0 ? " (line " + error.getLineno() + ")" : "";
                 throw new ChatTemplateException(what + where + ": " + error.getMessage());
             }

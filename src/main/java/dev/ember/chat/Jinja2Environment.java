@@ -13,6 +13,7 @@ import jinjava.javax.el.CompositeELResolver;
 import jinjava.javax.el.ExpressionFactory;
 
 import java.lang.reflect.Method;
+import java.util.Set;
 
 /**
  * The one Jinjava instance, configured like transformers' {@code ImmutableSandboxedEnvironment(trim_blocks=True,
@@ -32,7 +33,8 @@ final class Jinja2Environment extends Jinjava {
         globals.registerFilter(new StringFilter());
         globals.registerFilter(new ItemsFilter());
         globals.registerFilter(new TrimFilter());
-        globals.registerExpTest(new IsIterableTest());
+        globals.registerFilter(new LengthFilter());
+        globals.registerExpTest(new IsIterable());
         globals.registerTag(new PyForTag());
         globals.registerFunction(function("raise_exception", "raiseException", Object.class));
         globals.registerFunction(function("strftime_now", "strftimeNow", String.class));
@@ -67,6 +69,10 @@ final class Jinja2Environment extends Jinjava {
                 .withEnableRecursiveMacroCalls(true) // Hermes' json_to_python_type calls itself
                 .withMaxMacroRecursionDepth(256)
                 .withElResolver(resolver)
+                // ImmutableSandboxedEnvironment: templates may not modify lists and dicts.
+                .withRestrictedMethods(Set.of("append", "extend", "insert", "pop", "remove", "clear", "sort",
+                        "reverse", "update", "setdefault", "popitem", "put", "putAll", "add", "addAll", "set",
+                        "removeAll", "retainAll", "replaceAll", "merge", "compute", "computeIfAbsent"))
                 .withInterperterFactory(PyInterpreter.FACTORY)
                 .build();
     }

@@ -29,7 +29,6 @@ final class PyLoop extends ForLoop {
         return i + 1 < items.size() ? items.get(i + 1) : null;
     }
 
-    /** jinja2's {@code loop.changed(x)} is rare in chat templates; {@code cycle} is inherited. */
     @Override
     public String toString() {
         return "<LoopContext " + getIndex() + "/" + getLength() + ">";

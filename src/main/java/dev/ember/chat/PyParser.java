@@ -1,10 +1,13 @@
 package dev.ember.chat;
 
+import com.hubspot.jinjava.el.ext.AdditionOperator;
 import com.hubspot.jinjava.el.ext.AstNamedParameter;
 import com.hubspot.jinjava.el.ext.ExtendedParser;
+import com.hubspot.jinjava.el.ext.StringConcatOperator;
 import jinjava.de.odysseus.el.tree.impl.Builder;
 import jinjava.de.odysseus.el.tree.impl.Scanner.ScanException;
 import jinjava.de.odysseus.el.tree.impl.Scanner.Symbol;
+import jinjava.de.odysseus.el.tree.impl.ast.AstBinary;
 import jinjava.de.odysseus.el.tree.impl.ast.AstDot;
 import jinjava.de.odysseus.el.tree.impl.ast.AstIdentifier;
 import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
@@ -15,12 +18,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Jinjava's expression parser with three jinja2 grammar rules it gets wrong or lacks:
+ * Jinjava's expression parser with the jinja2 grammar rules it gets wrong or lacks:
  * <ul>
  *   <li>{@code not} binds looser than comparisons and tests: {@code not x is defined} is {@code not (x is defined)},
  *       not {@code (not x) is defined} (Llama 3 and DeepSeek start with exactly that);</li>
  *   <li>a keyword argument's value is a whole expression: {@code namespace(n=xs|length - 1)} (Qwen3);</li>
- *   <li>full slices {@code [start:stop:step]}, any part optional: {@code messages[::-1]} (Qwen3).</li>
+ *   <li>full slices {@code [start:stop:step]}, any part optional: {@code messages[::-1]} (Qwen3);</li>
+ *   <li>{@code ~} concatenates Python {@code str()}s ({@link PyConcatOperator}); {@code +} refuses to add a
+ *       string to a non-string ({@link PyAddOperator}).</li>
  * </ul>
  * Everything else is Jinjava's; this relies on natural operator precedence, which the environment sets.
  */
@@ -28,6 +33,12 @@ final class PyParser extends ExtendedParser {
 
     PyParser(Builder context, String input) {
         super(context, input);
+        putExtensionHandler(StringConcatOperator.TOKEN, PyConcatOperator.HANDLER);
+    }
+
+    @Override
+    protected AstBinary createAstBinary(AstNode left, AstNode right, AstBinary.Operator operator) {
+        return super.createAstBinary(left, right, operator == AdditionOperator.OP ? PyAddOperator.OP : operator);
     }
 
     @Override

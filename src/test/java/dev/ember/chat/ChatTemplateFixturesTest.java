@@ -69,6 +69,21 @@ class ChatTemplateFixturesTest {
         assertSameBytes(expected, actual.getBytes(StandardCharsets.UTF_8));
     }
 
+    @org.junit.jupiter.api.Test
+    void oneCompiledTemplateRendersConcurrentlyWithTheSameResult() throws Exception {
+        String source = Files.readString(templates().resolve("Qwen-Qwen3-0.6B.jinja"), StandardCharsets.UTF_8);
+        ChatTemplate template = ChatTemplate.compile(source, FIXTURE_DAY);
+        TemplateCommandSupport.Request r = TemplateCommandSupport.Request.of(conversation("tool_call_roundtrip"));
+        String expected = template.render(r.messages(), r.tools(), true, "", "<|im_end|>", null);
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            var futures = new java.util.ArrayList<java.util.concurrent.Future<String>>();
+            for (int i = 0; i < 64; i++) {
+                futures.add(pool.submit(() -> template.render(r.messages(), r.tools(), true, "", "<|im_end|>", null)));
+            }
+            for (var f : futures) assertEquals(expected, f.get());
+        }
+    }
+
     static Map<String, Object> conversation(String id) throws IOException {
         List<Map<String, Object>> all = JSON.readValue(templates().resolve("conversations.json").toFile(),
                 new TypeReference<>() {});

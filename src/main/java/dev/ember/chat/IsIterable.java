@@ -7,7 +7,7 @@ import com.hubspot.jinjava.objects.SafeString;
 import java.util.Map;
 
 /** {@code is iterable} as in Python: strings and dicts iterate too (Llama 3 relies on this for tool results). */
-final class IsIterableTest implements ExpTest {
+final class IsIterable implements ExpTest {
 
     @Override
     public String getName() {
