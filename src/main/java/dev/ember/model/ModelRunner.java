@@ -1,5 +1,6 @@
 package dev.ember.model;
 
+import dev.ember.compute.cpu.GgmlDot;
 import dev.ember.compute.cpu.Matmul;
 import dev.ember.compute.cpu.Ops;
 import dev.ember.compute.cpu.Rope;
@@ -34,7 +35,7 @@ public final class ModelRunner {
     private float[] up;    // [n, ffnDim]
     private float[] cos;   // [n, ropeDims / 2]
     private float[] sin;   // [n, ropeDims / 2]
-    private final ThreadLocal<float[]> scores = ThreadLocal.withInitial(() -> new float[256]); // [positions] per lane
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new); // per worker lane
 
     public ModelRunner(ModelConfig config, ModelWeights weights, KvCache cache, WorkerPool pool) {
         if (cache.kvDim() != config.kvDim()) {
@@ -153,7 +154,11 @@ public final class ModelRunner {
         for (int i = 0; i < n; i++) Ops.add(x, i * dim, proj, i * dim, dim);
     }
 
-    /** Causal attention of every (token, head) over its own sequence's cached positions 0..pos. */
+    /**
+     * Causal attention of every (token, head) over its own sequence's cached positions 0..pos, with
+     * llama.cpp's summation orders (see {@link GgmlDot}): P·V is accumulated per output dimension in
+     * 8 lanes (batches of 2+ tokens, tinyBLAS) or 32 lanes (single-token batches, ggml_vec_dot_f32).
+     */
     private void attention(Batch batch, float[] keys, float[] values) {
         int n = batch.size();
         int heads = c.numHeads();
@@ -161,31 +166,53 @@ public final class ModelRunner {
         int hd = c.headDim();
         int qDim = c.qDim();
         int kvDim = c.kvDim();
+        int lanes = 32;
         pool.forRange(n * heads, (from, to) -> {
             for (int task = from; task < to; task++) {
                 int i = task / heads;
                 int h = task % heads;
                 int pos = batch.positions()[i];
                 BlockTable table = batch.tables()[i];
-                float[] s = scores.get();
-                if (s.length < pos + 1) {
-                    s = new float[Math.max(pos + 1, s.length * 2)];
-                    scores.set(s);
-                }
+                Scratch sc = scratch.get();
+                float[] s = sc.scores(pos + 1);
+                float[] acc = sc.accumulators(hd * lanes);
                 int qOff = i * qDim + h * hd;
                 int kvOff = (h / group) * hd;
                 for (int t = 0; t <= pos; t++) {
-                    s[t] = Ops.dot(q, qOff, keys, table.slot(t) * kvDim + kvOff, hd);
+                    s[t] = GgmlDot.vecDotF32(keys, table.slot(t) * kvDim + kvOff, q, qOff, hd);
                 }
                 Ops.softmax(s, 0, pos + 1, attnScale);
-                int outOff = i * qDim + h * hd;
-                java.util.Arrays.fill(att, outOff, outOff + hd, 0f);
+                java.util.Arrays.fill(acc, 0, hd * lanes, 0f);
                 for (int t = 0; t <= pos; t++) {
                     float p = s[t];
                     int vOff = table.slot(t) * kvDim + kvOff;
-                    for (int d = 0; d < hd; d++) att[outOff + d] += p * values[vOff + d];
+                    int lane = t & (lanes - 1);
+                    for (int d = 0; d < hd; d++) {
+                        int a = d * lanes + lane;
+                        acc[a] = Math.fma(values[vOff + d], p, acc[a]);
+                    }
+                }
+                int outOff = i * qDim + h * hd;
+                for (int d = 0; d < hd; d++) {
+                    att[outOff + d] = lanes == 8 ? GgmlDot.hsum8(acc, d * 8) : GgmlDot.reduce32(acc, d * 32);
                 }
             }
         });
+    }
+
+    /** Per-lane scratch of the attention loop, grown on demand. */
+    private static final class Scratch {
+        private float[] scores = new float[256];
+        private float[] acc = new float[32 * 128];
+
+        float[] scores(int n) {
+            if (scores.length < n) scores = new float[Math.max(n, scores.length * 2)];
+            return scores;
+        }
+
+        float[] accumulators(int n) {
+            if (acc.length < n) acc = new float[n];
+            return acc;
+        }
     }
 }

@@ -1,0 +1,50 @@
+package dev.ember.compute.cpu;
+
+/**
+ * Float dot products in the exact summation orders of ggml's AVX2 CPU kernels, for the attention
+ * products (which run in F32 on an F32 KV cache). Two orders occur in llama.cpp:
+ * <ul>
+ * <li>{@code ggml_vec_dot_f32}: four 8-lane FMA accumulators over 32-element steps (element i in
+ *     accumulator lane i mod 32), reduced as GGML_F32x8_REDUCE, then leftovers fused into the float sum.
+ *     Used for Q·Kᵀ always, and for P·V when the batch has one token.</li>
+ * <li>llamafile's tinyBLAS (prompt batches of 2+ tokens): one 8-lane FMA accumulator over the whole
+ *     row (element i in lane i mod 8), reduced as hsum_float_8. Used for P·V.</li>
+ * </ul>
+ * The orders matter beyond the last bit for quantized models: a 1-ulp difference in an attention output
+ * can move a Q8_0 activation across a rounding boundary.
+ */
+public final class GgmlDot {
+    private GgmlDot() {}
+
+    /** Σ x[xo+i]·y[yo+i] for i < n, as ggml_vec_dot_f32 on AVX2/FMA. */
+    public static float vecDotF32(float[] x, int xo, float[] y, int yo, int n) {
+        int np = n & ~31;
+        float sum = 0f;
+        if (np > 0) {
+            float[] acc = new float[32];
+            for (int i = 0; i < np; i++) acc[i & 31] = Math.fma(x[xo + i], y[yo + i], acc[i & 31]);
+            sum = reduce32(acc, 0);
+        }
+        for (int i = np; i < n; i++) sum = Math.fma(x[xo + i], y[yo + i], sum);
+        return sum;
+    }
+
+    /** GGML_F32x8_REDUCE of four 8-lane accumulators acc[off + 8j + lane]: (a0 + a2) + (a1 + a3), then lanes. */
+    public static float reduce32(float[] acc, int off) {
+        float l0 = (acc[off] + acc[off + 16]) + (acc[off + 8] + acc[off + 24]);
+        float l1 = (acc[off + 1] + acc[off + 17]) + (acc[off + 9] + acc[off + 25]);
+        float l2 = (acc[off + 2] + acc[off + 18]) + (acc[off + 10] + acc[off + 26]);
+        float l3 = (acc[off + 3] + acc[off + 19]) + (acc[off + 11] + acc[off + 27]);
+        float l4 = (acc[off + 4] + acc[off + 20]) + (acc[off + 12] + acc[off + 28]);
+        float l5 = (acc[off + 5] + acc[off + 21]) + (acc[off + 13] + acc[off + 29]);
+        float l6 = (acc[off + 6] + acc[off + 22]) + (acc[off + 14] + acc[off + 30]);
+        float l7 = (acc[off + 7] + acc[off + 23]) + (acc[off + 15] + acc[off + 31]);
+        return Lanes.reduce8(l0, l1, l2, l3, l4, l5, l6, l7);
+    }
+
+    /** hsum_float_8 of one 8-lane accumulator acc[off + lane]. */
+    public static float hsum8(float[] acc, int off) {
+        return Lanes.hsum8(acc[off], acc[off + 1], acc[off + 2], acc[off + 3],
+                acc[off + 4], acc[off + 5], acc[off + 6], acc[off + 7]);
+    }
+}
