@@ -77,7 +77,29 @@ done
 ./ember generate --model "$tmp/missing.gguf" --prompt hi > /dev/null 2> "$tmp/missing.err"
 if [ $? -eq 1 ] && grep -q "no such file" "$tmp/missing.err"; then ok "missing model file"; else bad "missing model file"; fi
 
-# 6. Usage errors exit 2.
+# 6. Chat templates: byte-identical rendering, and a template's own refusal exits 2 with its message.
+python3 - "$fx" "$tmp" <<'PY'
+import json, sys
+fx, tmp = sys.argv[1], sys.argv[2]
+for c in json.load(open(fx + '/templates/conversations.json')):
+    json.dump(c, open(tmp + '/conv-' + c['id'] + '.json', 'w'))
+import shlex
+rows = json.load(open(fx + '/templates/expected/index.json'))
+ok = [r for r in rows if not r.get('error')][0]
+err = [r for r in rows if r.get('error')][0]
+q = shlex.quote
+open(tmp + '/row-ok.sh', 'w').write('tpl=%s; conv=%s; bos=%s; eos=%s; out=%s\n' % tuple(q(ok[k]) for k in ('template', 'conversation', 'bos_token', 'eos_token', 'expected')))
+open(tmp + '/row-err.sh', 'w').write('tpl=%s; conv=%s; msg=%s\n' % (q(err['template']), q(err['conversation']), q(err['error'].split(': ', 1)[-1])))
+PY
+. "$tmp/row-ok.sh"
+./ember template --template "$fx/templates/$tpl" --conversation "$tmp/conv-$conv.json" --bos "$bos" --eos "$eos" > "$tmp/rendered.txt" 2>/dev/null
+if cmp -s "$tmp/rendered.txt" "$fx/templates/expected/$out"; then ok "template renders $tpl x $conv byte-identically"; else bad "template $tpl x $conv"; fi
+. "$tmp/row-err.sh"
+./ember template --template "$fx/templates/$tpl" --conversation "$tmp/conv-$conv.json" > /dev/null 2> "$tmp/tpl.err"
+rc=$?
+if [ $rc -eq 2 ] && grep -qF "$msg" "$tmp/tpl.err"; then ok "template refusal exits 2: $msg"; else bad "template refusal (rc $rc): $(cat "$tmp/tpl.err")"; fi
+
+# 7. Usage errors exit 2.
 ./ember generate --prompt hi > /dev/null 2>&1
 if [ $? -eq 2 ]; then ok "missing --model is a usage error"; else bad "missing --model"; fi
 ./ember generate --model $good --prompt hi --max-tokens many > /dev/null 2>&1

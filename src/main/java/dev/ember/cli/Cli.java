@@ -19,6 +19,7 @@ public final class Cli {
                         [--ignore-eos] [--ctx-size C] [--threads K] [--backend cpu] [--json]
               logits    --model F (--prompt P | --tokens 1,2,3) [--threads K] [--backend cpu] --json
               tokenize  --model F --text T [--no-special] [--json]
+              template  --template F.jinja --conversation C.json [--bos S] [--eos S]
             """;
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
@@ -32,6 +33,7 @@ public final class Cli {
                 case "generate" -> GenerateCommand.run(args, out, err);
                 case "logits" -> LogitsCommand.run(args, out);
                 case "tokenize" -> TokenizeCommand.run(args, out);
+                case "template" -> TemplateCommand.run(args, out, err);
                 default -> throw new Args.UsageException("unknown command '" + command + "'");
             };
         } catch (Args.UsageException e) {
