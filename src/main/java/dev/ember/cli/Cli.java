@@ -19,6 +19,7 @@ public final class Cli {
                         [--ignore-eos] [--ctx-size C] [--threads K] [--backend cpu] [--json]
               logits    --model F (--prompt P | --tokens 1,2,3) [--threads K] [--backend cpu] --json
               tokenize  --model F --text T [--no-special] [--json]
+              bench     --model F [--pp 128] [--tg 64] [--threads T] [--repeat 3] [--json]
               template  --template F.jinja --conversation C.json [--bos S] [--eos S]
             """;
 
@@ -34,6 +35,7 @@ public final class Cli {
                 case "logits" -> LogitsCommand.run(args, out);
                 case "tokenize" -> TokenizeCommand.run(args, out);
                 case "template" -> TemplateCommand.run(args, out, err);
+                case "bench" -> BenchCommand.run(args, out);
                 default -> throw new Args.UsageException("unknown command '" + command + "'");
             };
         } catch (Args.UsageException e) {

@@ -2,6 +2,7 @@ package dev.ember.compute.cpu;
 
 import dev.ember.gguf.GgmlType;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -12,7 +13,9 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Matmul {
     private final WorkerPool pool;
-    private MemorySegment scratch = MemorySegment.ofArray(new byte[0]); // [n, rowBytes(actType, cols)] converted activations
+    // [n, rowBytes(actType, cols)] converted activations. Off-heap on purpose: the Vector API intrinsifies
+    // int/short loads from native segments, but takes a slow per-element path on byte[]-backed heap segments.
+    private MemorySegment scratch = MemorySegment.NULL;
 
     public Matmul(WorkerPool pool) {
         this.pool = pool;
@@ -34,7 +37,7 @@ public final class Matmul {
         GgmlType act = w.activationType();
         long rowBytes = Activations.rowBytes(act, cols);
         long need = rowBytes * n;
-        if (scratch.byteSize() < need) scratch = MemorySegment.ofArray(new byte[Math.toIntExact(Math.max(need, scratch.byteSize() * 2))]);
+        if (scratch.byteSize() < need) scratch = Arena.ofAuto().allocate(Math.max(need, scratch.byteSize() * 2), 64);
         MemorySegment xq = scratch;
         if (n == 1) {
             Activations.quantize(act, x, xOff, cols, xq, 0);
