@@ -20,16 +20,23 @@ public final class BlockTable {
 
     /** Makes room for positions [0, tokens); throws when the cache has no free blocks left. */
     public void reserve(int tokens) {
+        if (!tryReserve(tokens)) {
+            int needed = (tokens + cache.blockSize() - 1) / cache.blockSize();
+            throw new KvCacheFullException("KV cache is full: " + tokens + " tokens need " + needed + " blocks of "
+                    + cache.blockSize() + ", " + count + " held and none free");
+        }
+    }
+
+    /** Like {@link #reserve} but returns false instead of throwing when the cache runs out (blocks taken so far are kept). */
+    public boolean tryReserve(int tokens) {
         int needed = (tokens + cache.blockSize() - 1) / cache.blockSize();
         while (count < needed) {
             int block = cache.allocateBlock();
-            if (block < 0) {
-                throw new KvCacheFullException("KV cache is full: " + tokens + " tokens need " + needed + " blocks of "
-                        + cache.blockSize() + ", " + count + " held and none free");
-            }
+            if (block < 0) return false;
             if (count == blocks.length) blocks = Arrays.copyOf(blocks, count * 2);
             blocks[count++] = block;
         }
+        return true;
     }
 
     /** Capacity in tokens of the blocks held. */
