@@ -14,6 +14,9 @@ public final class Cli {
 
     static final String USAGE = """
             usage: ember COMMAND [options]
+              serve     --model F [--port 8080] [--host H] [--model-name N] [--api-key K] [--ctx-size C]
+                        [--chat-template F.jinja] [--threads K] [--max-num-seqs 64] [--max-num-batched-tokens 512]
+                        [--kv-cache-tokens T] [--max-queue 256]
               generate  --model F --prompt P [--max-tokens N] [--temperature T] [--seed S] [--top-k K] [--top-p P]
                         [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty P]
                         [--ignore-eos] [--ctx-size C] [--threads K] [--backend cpu] [--json]

@@ -1,5 +1,6 @@
 package dev.ember.cli;
 
+import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
 /**
@@ -12,6 +13,17 @@ public final class EmberMain {
     private EmberMain() {}
 
     public static void main(String... args) {
+        if (args.length > 0 && args[0].equals("serve")) {
+            try {
+                ServeCommand.configure(args);
+            } catch (Args.UsageException e) {
+                System.err.println("ember: " + e.getMessage());
+                System.err.print(Cli.USAGE);
+                System.exit(2);
+            }
+            Quarkus.run(args);
+            return;
+        }
         int code = Cli.run(args, System.out, System.err);
         System.out.flush();
         System.exit(code);

@@ -42,6 +42,12 @@ public final class Engine implements AutoCloseable {
             if (blockSize < 1) throw new IllegalArgumentException("block size must be >= 1, got " + blockSize);
         }
 
+        /** This config with the scheduler limits set; kvCacheTokens 0 keeps the default pool. */
+        public Config withLimits(int maxNumSeqs, int maxNumBatchedTokens, int kvCacheTokens) {
+            return new Config(contextSize, kvCacheTokens > 0 ? kvCacheTokens : this.kvCacheTokens, maxNumSeqs,
+                    maxNumBatchedTokens, threads, blockSize);
+        }
+
         /** Defaults: the model's context (at most 4096), room for 4 full contexts, 64 sequences, 512 tokens a step. */
         public static Config defaults(ModelConfig m, int contextSize, int threads) {
             int ctx = contextSize > 0 ? contextSize : Math.min(m.contextLength(), Generator.DEFAULT_MAX_CONTEXT);

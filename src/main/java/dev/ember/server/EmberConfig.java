@@ -1,0 +1,50 @@
+package dev.ember.server;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.util.Optional;
+
+/** Server configuration: {@code ember.*} keys (application.properties, -D, or EMBER_* environment variables). */
+@ConfigMapping(prefix = "ember")
+public interface EmberConfig {
+    /** GGUF model path (required). */
+    Optional<String> model();
+
+    /** Name the model is served under; default: the file name without .gguf. */
+    Optional<String> modelName();
+
+    /** When set, requests must send {@code Authorization: Bearer <key>}. */
+    Optional<String> apiKey();
+
+    /** Context length per sequence; 0 = the model's, at most 4096. */
+    @WithDefault("0")
+    int ctxSize();
+
+    /** Jinja chat template file overriding (or supplying) the GGUF's tokenizer.chat_template. */
+    Optional<String> chatTemplate();
+
+    /** CPU worker threads; 0 = all processors. */
+    @WithDefault("0")
+    int threads();
+
+    /** Most sequences batched in one step. */
+    @WithDefault("64")
+    int maxNumSeqs();
+
+    /** Most tokens in one step (prompts are prefilled in chunks of at most this). */
+    @WithDefault("512")
+    int maxNumBatchedTokens();
+
+    /** KV cache pool in tokens shared by all sequences; 0 = 4 full contexts. */
+    @WithDefault("0")
+    int kvCacheTokens();
+
+    /** Requests allowed to wait for a sequence slot before new ones get 429. */
+    @WithDefault("256")
+    int maxQueue();
+
+    /** Largest n (parallel completions per request). */
+    @WithDefault("16")
+    int maxN();
+}
