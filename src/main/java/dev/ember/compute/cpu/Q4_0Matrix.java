@@ -63,7 +63,7 @@ public final class Q4_0Matrix extends WeightMatrix {
         long x = xqOffset;
         FloatVector acc = FloatVector.zero(Lanes.F32x8);
         for (int b = 0; b < full; b++, w += 18, x += 34) {
-            float d = Bytes.f16(data, w) * Bytes.f16(xq, x);
+            float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * Float.float16ToFloat(xq.get(Bytes.I16, x));
             IntVector q = IntVector.fromMemorySegment(Lanes.I32x8, data, w + 2, Lanes.LE)
                     .rearrange(Lanes.DUP_LO).lanewise(LSHR, Lanes.NIBBLE_SHIFT);
             ShortVector ev = q.and(0x000F000F).reinterpretAsShorts().sub((short) 8);
@@ -74,7 +74,7 @@ public final class Q4_0Matrix extends WeightMatrix {
             acc = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
         }
         if (!lastInside) {
-            float d = Bytes.f16(data, w) * Bytes.f16(xq, x);
+            float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * Float.float16ToFloat(xq.get(Bytes.I16, x));
             IntVector q = IntVector.fromMemorySegment(Lanes.I32x8, data, w + 2 - 16, Lanes.LE)
                     .rearrange(Lanes.DUP_HI).lanewise(LSHR, Lanes.NIBBLE_SHIFT);
             ShortVector ev = q.and(0x000F000F).reinterpretAsShorts().sub((short) 8);
@@ -104,7 +104,7 @@ public final class Q4_0Matrix extends WeightMatrix {
                 long x0 = xqOffset + b * xqStride, x1 = x0 + xqStride, x2 = x1 + xqStride, x3 = x2 + xqStride;
                 FloatVector a0 = FloatVector.zero(Lanes.F32x8), a1 = a0, a2 = a0, a3 = a0;
                 for (int k = 0; k < blocks; k++, w += 18, x0 += 34, x1 += 34, x2 += 34, x3 += 34) {
-                    float dw = Bytes.f16(data, w);
+                    float dw = Float.float16ToFloat(data.get(Bytes.I16, w));
                     IntVector q = IntVector.fromMemorySegment(Lanes.I32x8, data, w + 2, Lanes.LE)
                             .rearrange(Lanes.DUP_LO).lanewise(LSHR, Lanes.NIBBLE_SHIFT);
                     ShortVector ev = q.and(0x000F000F).reinterpretAsShorts().sub((short) 8);
@@ -113,25 +113,25 @@ public final class Q4_0Matrix extends WeightMatrix {
                         ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x0 + 2, Lanes.LE);
                         IntVector pp = ev.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(od.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
                         IntVector s = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
-                        a0 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * Bytes.f16(xq, x0)), a0);
+                        a0 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * Float.float16ToFloat(xq.get(Bytes.I16, x0))), a0);
                     }
                     {
                         ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x1 + 2, Lanes.LE);
                         IntVector pp = ev.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(od.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
                         IntVector s = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
-                        a1 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * Bytes.f16(xq, x1)), a1);
+                        a1 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * Float.float16ToFloat(xq.get(Bytes.I16, x1))), a1);
                     }
                     {
                         ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x2 + 2, Lanes.LE);
                         IntVector pp = ev.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(od.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
                         IntVector s = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
-                        a2 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * Bytes.f16(xq, x2)), a2);
+                        a2 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * Float.float16ToFloat(xq.get(Bytes.I16, x2))), a2);
                     }
                     {
                         ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x3 + 2, Lanes.LE);
                         IntVector pp = ev.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(od.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
                         IntVector s = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
-                        a3 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * Bytes.f16(xq, x3)), a3);
+                        a3 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * Float.float16ToFloat(xq.get(Bytes.I16, x3))), a3);
                     }
                 }
                 out[outOffset + b * outStride] = Lanes.hsum8(a0.lane(0), a0.lane(1), a0.lane(2), a0.lane(3),
@@ -152,7 +152,7 @@ public final class Q4_0Matrix extends WeightMatrix {
         long x = xqOffset;
         FloatVector lo = FloatVector.zero(Lanes.F32x4), hi = lo;   // ggml accumulator lanes 0..3 and 4..7
         for (int b = 0; b < blocks; b++, w += 18, x += 34) {
-            float d = Bytes.f16(data, w) * Bytes.f16(xq, x);
+            float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * Float.float16ToFloat(xq.get(Bytes.I16, x));
             ShortVector qs = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 2, Lanes.LE);   // 32 nibbles
             ShortVector eLo = qs.and((short) 0xF), oLo = qs.lanewise(LSHR, 8).and((short) 0xF);
             ShortVector eHi = qs.lanewise(LSHR, 4).and((short) 0xF), oHi = qs.lanewise(LSHR, 12);
