@@ -6,6 +6,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -43,6 +44,13 @@ final class Lanes {
 
     /** Int lanes 4..7 of an 8-lane vector: the upper 128-bit half, where ggml's per-16-element scales switch. */
     static final VectorMask<Integer> UPPER_HALF = VectorMask.fromLong(I32x8, 0xF0L);
+
+    /** Int lanes 0..3 repeated: [0,1,2,3,0,1,2,3] (vpermd), puts a 128-bit half in both halves of an 8-lane vector. */
+    static final VectorShuffle<Integer> DUP_LO = VectorShuffle.fromValues(I32x8, 0, 1, 2, 3, 0, 1, 2, 3);
+    /** Int lanes 4..7 repeated: [4,5,6,7,4,5,6,7]. */
+    static final VectorShuffle<Integer> DUP_HI = VectorShuffle.fromValues(I32x8, 4, 5, 6, 7, 4, 5, 6, 7);
+    /** Per-lane shift counts [0,0,0,0,4,4,4,4] (vpsrlvd): low nibbles in lanes 0..3, high nibbles in lanes 4..7. */
+    static final IntVector NIBBLE_SHIFT = IntVector.fromArray(I32x8, new int[] {0, 0, 0, 0, 4, 4, 4, 4}, 0);
 
     /** ggml hsum_float_8 on lanes already extracted: r[k] = x[k+4] + x[k]; then (r0 + r2) + (r1 + r3). */
     static float hsum8(float x0, float x1, float x2, float x3, float x4, float x5, float x6, float x7) {

@@ -43,17 +43,116 @@ public final class Q4_0Matrix extends WeightMatrix {
     }
 
     /**
-     * ggml_vec_dot_q4_0_q8_0, AVX2. The 8 accumulator lanes are kept as two 4-lane halves: lanes 0..3 cover elements 0..15
-     * (low nibbles), lanes 4..7 elements 16..31 (high nibbles), as bytes_from_nibbles_32 lays them out.
+     * ggml_vec_dot_q4_0_q8_0, AVX2: 8 float accumulator lanes, lane k holding elements 4k..4k+3 of each block (lanes 0..3
+     * the low nibbles, elements 0..15; lanes 4..7 the high nibbles, elements 16..31, as bytes_from_nibbles_32 lays them
+     * out), acc = fma(float(lane sums), dx*dy, acc) per block, then hsum_float_8.
+     *
+     * <p>The 16 quant bytes are loaded as 4 ints, copied into both halves of an 8-lane vector (vpermd) and shifted by 0 in
+     * lanes 0..3 and by 4 in lanes 4..7 (vpsrlvd), so int lane k holds the four nibbles of ggml lane k in its four bytes,
+     * in the same place as the four activation bytes of that lane. Even elements (bytes 0 and 2 of the lane) and odd ones
+     * (bytes 1 and 3) are then multiplied in 16-bit lanes and summed pairwise into ints, as {@link Lanes} describes.
      */
     @Override
     public float dot(int row, MemorySegment xq, long xqOffset) {
         long w = rowOffset(row);
         if (!Lanes.ENABLED) return ReferenceDot.q4_0(data, w, xq, xqOffset, cols);
+        // the 32-byte weight load at w + 2 reads 14 bytes past the block; the last block of the data loads at w - 14 instead
+        boolean lastInside = w + rowBytes + 14 <= data.byteSize();
+        if (!lastInside && w + rowBytes < 32) return dotNarrow(w, xq, xqOffset);
+        int full = lastInside ? blocks : blocks - 1;
+        long x = xqOffset;
+        FloatVector acc = FloatVector.zero(Lanes.F32x8);
+        for (int b = 0; b < full; b++, w += 18, x += 34) {
+            float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * Float.float16ToFloat(xq.get(Bytes.I16, x));
+            IntVector q = IntVector.fromMemorySegment(Lanes.I32x8, data, w + 2, Lanes.LE)
+                    .rearrange(Lanes.DUP_LO).lanewise(LSHR, Lanes.NIBBLE_SHIFT);
+            ShortVector ev = q.and(0x000F000F).reinterpretAsShorts().sub((short) 8);
+            ShortVector od = q.lanewise(LSHR, 8).and(0x000F000F).reinterpretAsShorts().sub((short) 8);
+            ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 2, Lanes.LE);
+            IntVector pp = ev.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(od.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
+            IntVector s = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
+            acc = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
+        }
+        if (!lastInside) {
+            float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * Float.float16ToFloat(xq.get(Bytes.I16, x));
+            IntVector q = IntVector.fromMemorySegment(Lanes.I32x8, data, w + 2 - 16, Lanes.LE)
+                    .rearrange(Lanes.DUP_HI).lanewise(LSHR, Lanes.NIBBLE_SHIFT);
+            ShortVector ev = q.and(0x000F000F).reinterpretAsShorts().sub((short) 8);
+            ShortVector od = q.lanewise(LSHR, 8).and(0x000F000F).reinterpretAsShorts().sub((short) 8);
+            ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 2, Lanes.LE);
+            IntVector pp = ev.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(od.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
+            IntVector s = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
+            acc = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
+        }
+        return Lanes.hsum8(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3),
+                acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7));
+    }
+
+    /**
+     * {@link #dot} of weight row {@code row} with activation rows {@code xqOffset + b * xqStride}, b < n, into
+     * {@code out[outOffset + b * outStride]}: each weight block is unpacked once for four activation rows. Bit-identical to
+     * {@link #dot} (same per-block integer sums and FMA order per row).
+     */
+    @Override
+    public void dotRows(int row, MemorySegment xq, long xqOffset, long xqStride, int n, float[] out, int outOffset,
+                        int outStride) {
+        long w0 = rowOffset(row);
+        int b = 0;
+        if (Lanes.ENABLED && w0 + rowBytes + 14 <= data.byteSize()) {
+            for (; b + 4 <= n; b += 4) {
+                long w = w0;
+                long x0 = xqOffset + b * xqStride, x1 = x0 + xqStride, x2 = x1 + xqStride, x3 = x2 + xqStride;
+                FloatVector a0 = FloatVector.zero(Lanes.F32x8), a1 = a0, a2 = a0, a3 = a0;
+                for (int k = 0; k < blocks; k++, w += 18, x0 += 34, x1 += 34, x2 += 34, x3 += 34) {
+                    float dw = Float.float16ToFloat(data.get(Bytes.I16, w));
+                    IntVector q = IntVector.fromMemorySegment(Lanes.I32x8, data, w + 2, Lanes.LE)
+                            .rearrange(Lanes.DUP_LO).lanewise(LSHR, Lanes.NIBBLE_SHIFT);
+                    ShortVector ev = q.and(0x000F000F).reinterpretAsShorts().sub((short) 8);
+                    ShortVector od = q.lanewise(LSHR, 8).and(0x000F000F).reinterpretAsShorts().sub((short) 8);
+                    {
+                        ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x0 + 2, Lanes.LE);
+                        IntVector pp = ev.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(od.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
+                        IntVector s = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
+                        a0 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * Float.float16ToFloat(xq.get(Bytes.I16, x0))), a0);
+                    }
+                    {
+                        ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x1 + 2, Lanes.LE);
+                        IntVector pp = ev.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(od.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
+                        IntVector s = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
+                        a1 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * Float.float16ToFloat(xq.get(Bytes.I16, x1))), a1);
+                    }
+                    {
+                        ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x2 + 2, Lanes.LE);
+                        IntVector pp = ev.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(od.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
+                        IntVector s = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
+                        a2 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * Float.float16ToFloat(xq.get(Bytes.I16, x2))), a2);
+                    }
+                    {
+                        ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x3 + 2, Lanes.LE);
+                        IntVector pp = ev.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(od.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
+                        IntVector s = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
+                        a3 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * Float.float16ToFloat(xq.get(Bytes.I16, x3))), a3);
+                    }
+                }
+                out[outOffset + b * outStride] = Lanes.hsum8(a0.lane(0), a0.lane(1), a0.lane(2), a0.lane(3),
+                        a0.lane(4), a0.lane(5), a0.lane(6), a0.lane(7));
+                out[outOffset + (b + 1) * outStride] = Lanes.hsum8(a1.lane(0), a1.lane(1), a1.lane(2), a1.lane(3),
+                        a1.lane(4), a1.lane(5), a1.lane(6), a1.lane(7));
+                out[outOffset + (b + 2) * outStride] = Lanes.hsum8(a2.lane(0), a2.lane(1), a2.lane(2), a2.lane(3),
+                        a2.lane(4), a2.lane(5), a2.lane(6), a2.lane(7));
+                out[outOffset + (b + 3) * outStride] = Lanes.hsum8(a3.lane(0), a3.lane(1), a3.lane(2), a3.lane(3),
+                        a3.lane(4), a3.lane(5), a3.lane(6), a3.lane(7));
+            }
+        }
+        for (; b < n; b++) out[outOffset + b * outStride] = dot(row, xq, xqOffset + b * xqStride);
+    }
+
+    /** The 128-bit form of {@link #dot} (same lanes and order) for a row whose data is too short for the 32-byte loads. */
+    private float dotNarrow(long w, MemorySegment xq, long xqOffset) {
         long x = xqOffset;
         FloatVector lo = FloatVector.zero(Lanes.F32x4), hi = lo;   // ggml accumulator lanes 0..3 and 4..7
         for (int b = 0; b < blocks; b++, w += 18, x += 34) {
-            float d = Bytes.f16(data, w) * Bytes.f16(xq, x);
+            float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * Float.float16ToFloat(xq.get(Bytes.I16, x));
             ShortVector qs = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 2, Lanes.LE);   // 32 nibbles
             ShortVector eLo = qs.and((short) 0xF), oLo = qs.lanewise(LSHR, 8).and((short) 0xF);
             ShortVector eHi = qs.lanewise(LSHR, 4).and((short) 0xF), oHi = qs.lanewise(LSHR, 12);

@@ -60,26 +60,91 @@ public final class Q4_KMatrix extends WeightMatrix {
         FloatVector acc = FloatVector.zero(Lanes.F32x8);
         float am0 = 0, am1 = 0, am2 = 0, am3 = 0;
         for (int b = 0; b < blocks; b++, w += 144, x += 292) {
-            float yd = Bytes.f32(xq, x);
-            float d = yd * Bytes.f16(data, w);
-            float dmin = -yd * Bytes.f16(data, w + 2);
-            long bs = x + 4 + 256;   // int16 bsums[16]
-            am0 = Math.fma(dmin, (float) minPair(data, w + 4, xq, bs, 0), am0);
-            am1 = Math.fma(dmin, (float) minPair(data, w + 4, xq, bs, 1), am1);
-            am2 = Math.fma(dmin, (float) minPair(data, w + 4, xq, bs, 2), am2);
-            am3 = Math.fma(dmin, (float) minPair(data, w + 4, xq, bs, 3), am3);
-
+            float yd = xq.get(Bytes.F32, x);
+            float d = yd * Float.float16ToFloat(data.get(Bytes.I16, w));
+            float dminW = Float.float16ToFloat(data.get(Bytes.I16, w + 2));
+            // the 12 scale bytes as a long and an int; get_scale_min_k4 on registers
+            long s0 = data.get(Bytes.I64, w + 4);
+            int s1 = data.get(Bytes.I32, w + 12);
+            int b0 = (int) s0 & 0xFF, b1 = (int) (s0 >>> 8) & 0xFF, b2 = (int) (s0 >>> 16) & 0xFF, b3 = (int) (s0 >>> 24) & 0xFF;
+            int b4 = (int) (s0 >>> 32) & 0xFF, b5 = (int) (s0 >>> 40) & 0xFF, b6 = (int) (s0 >>> 48) & 0xFF, b7 = (int) (s0 >>> 56) & 0xFF;
+            int b8 = s1 & 0xFF, b9 = (s1 >>> 8) & 0xFF, b10 = (s1 >>> 16) & 0xFF, b11 = (s1 >>> 24) & 0xFF;
+            int sc0 = b0 & 63, sc1 = b1 & 63, sc2 = b2 & 63, sc3 = b3 & 63;
+            int sc4 = (b8 & 0xF) | ((b0 >> 6) << 4), sc5 = (b9 & 0xF) | ((b1 >> 6) << 4);
+            int sc6 = (b10 & 0xF) | ((b2 >> 6) << 4), sc7 = (b11 & 0xF) | ((b3 >> 6) << 4);
+            int m0 = b4 & 63, m1 = b5 & 63, m2 = b6 & 63, m3 = b7 & 63;
+            int m4 = (b8 >> 4) | ((b4 >> 6) << 4), m5 = (b9 >> 4) | ((b5 >> 6) << 4);
+            int m6 = (b10 >> 4) | ((b6 >> 6) << 4), m7 = (b11 >> 4) | ((b7 >> 6) << 4);
+            {
+                long l0 = xq.get(Bytes.I64, x + 260), l1 = xq.get(Bytes.I64, x + 268);
+                long l2 = xq.get(Bytes.I64, x + 276), l3 = xq.get(Bytes.I64, x + 284);
+                // q8s[k] = bsums[2k] + bsums[2k+1]
+                int q0 = (short) l0 + (short) (l0 >>> 16), q1 = (short) (l0 >>> 32) + (short) (l0 >>> 48);
+                int q2 = (short) l1 + (short) (l1 >>> 16), q3 = (short) (l1 >>> 32) + (short) (l1 >>> 48);
+                int q4 = (short) l2 + (short) (l2 >>> 16), q5 = (short) (l2 >>> 32) + (short) (l2 >>> 48);
+                int q6 = (short) l3 + (short) (l3 >>> 16), q7 = (short) (l3 >>> 32) + (short) (l3 >>> 48);
+                float dmin = -yd * dminW;
+                am0 = Math.fma(dmin, (float) (m0 * q0 + m1 * q1), am0);
+                am1 = Math.fma(dmin, (float) (m2 * q2 + m3 * q3), am1);
+                am2 = Math.fma(dmin, (float) (m4 * q4 + m5 * q5), am2);
+                am3 = Math.fma(dmin, (float) (m6 * q6 + m7 * q7), am3);
+            }
             IntVector sumi = IntVector.zero(Lanes.I32x8);
-            for (int j = 0; j < 4; j++) {
-                ShortVector q = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 16 + 32 * j, Lanes.LE);
-                ShortVector y0 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 4 + 64 * j, Lanes.LE);
-                ShortVector y1 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 4 + 64 * j + 32, Lanes.LE);
-                IntVector slp = q.and((short) 0xF).mul(y0.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(q.lanewise(LSHR, 8).and((short) 0xF).mul(y0.lanewise(ASHR, 8))).reinterpretAsInts();
-                IntVector sl = slp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(slp.lanewise(ASHR, 16));
-                IntVector shp = q.lanewise(LSHR, 4).and((short) 0xF).mul(y1.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(q.lanewise(LSHR, 12).mul(y1.lanewise(ASHR, 8))).reinterpretAsInts();
-                IntVector sh = shp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(shp.lanewise(ASHR, 16));
-                sumi = sumi.add(sl.mul(KScales.scaleK4(data, w + 4, 2 * j)))
-                        .add(sh.mul(KScales.scaleK4(data, w + 4, 2 * j + 1)));
+            {
+                ShortVector q = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 16, Lanes.LE);
+                ShortVector qe0 = q.and((short) 0xF), qo0 = q.lanewise(LSHR, 8).and((short) 0xF);
+                ShortVector qe1 = q.lanewise(LSHR, 4).and((short) 0xF), qo1 = q.lanewise(LSHR, 12);
+                {
+                    ShortVector y0 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 4, Lanes.LE);
+                    ShortVector y1 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 36, Lanes.LE);
+                    IntVector slp = qe0.mul(y0.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(qo0.mul(y0.lanewise(ASHR, 8))).reinterpretAsInts();
+                    IntVector shp = qe1.mul(y1.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(qo1.mul(y1.lanewise(ASHR, 8))).reinterpretAsInts();
+                    IntVector sl = slp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(slp.lanewise(ASHR, 16));
+                    IntVector sh = shp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(shp.lanewise(ASHR, 16));
+                    sumi = sumi.add(sl.mul(sc0)).add(sh.mul(sc1));
+                }
+            }
+            {
+                ShortVector q = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 48, Lanes.LE);
+                ShortVector qe0 = q.and((short) 0xF), qo0 = q.lanewise(LSHR, 8).and((short) 0xF);
+                ShortVector qe1 = q.lanewise(LSHR, 4).and((short) 0xF), qo1 = q.lanewise(LSHR, 12);
+                {
+                    ShortVector y0 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 68, Lanes.LE);
+                    ShortVector y1 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 100, Lanes.LE);
+                    IntVector slp = qe0.mul(y0.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(qo0.mul(y0.lanewise(ASHR, 8))).reinterpretAsInts();
+                    IntVector shp = qe1.mul(y1.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(qo1.mul(y1.lanewise(ASHR, 8))).reinterpretAsInts();
+                    IntVector sl = slp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(slp.lanewise(ASHR, 16));
+                    IntVector sh = shp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(shp.lanewise(ASHR, 16));
+                    sumi = sumi.add(sl.mul(sc2)).add(sh.mul(sc3));
+                }
+            }
+            {
+                ShortVector q = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 80, Lanes.LE);
+                ShortVector qe0 = q.and((short) 0xF), qo0 = q.lanewise(LSHR, 8).and((short) 0xF);
+                ShortVector qe1 = q.lanewise(LSHR, 4).and((short) 0xF), qo1 = q.lanewise(LSHR, 12);
+                {
+                    ShortVector y0 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 132, Lanes.LE);
+                    ShortVector y1 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 164, Lanes.LE);
+                    IntVector slp = qe0.mul(y0.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(qo0.mul(y0.lanewise(ASHR, 8))).reinterpretAsInts();
+                    IntVector shp = qe1.mul(y1.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(qo1.mul(y1.lanewise(ASHR, 8))).reinterpretAsInts();
+                    IntVector sl = slp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(slp.lanewise(ASHR, 16));
+                    IntVector sh = shp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(shp.lanewise(ASHR, 16));
+                    sumi = sumi.add(sl.mul(sc4)).add(sh.mul(sc5));
+                }
+            }
+            {
+                ShortVector q = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 112, Lanes.LE);
+                ShortVector qe0 = q.and((short) 0xF), qo0 = q.lanewise(LSHR, 8).and((short) 0xF);
+                ShortVector qe1 = q.lanewise(LSHR, 4).and((short) 0xF), qo1 = q.lanewise(LSHR, 12);
+                {
+                    ShortVector y0 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 196, Lanes.LE);
+                    ShortVector y1 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 228, Lanes.LE);
+                    IntVector slp = qe0.mul(y0.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(qo0.mul(y0.lanewise(ASHR, 8))).reinterpretAsInts();
+                    IntVector shp = qe1.mul(y1.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(qo1.mul(y1.lanewise(ASHR, 8))).reinterpretAsInts();
+                    IntVector sl = slp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(slp.lanewise(ASHR, 16));
+                    IntVector sh = shp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(shp.lanewise(ASHR, 16));
+                    sumi = sumi.add(sl.mul(sc6)).add(sh.mul(sc7));
+                }
             }
             acc = ((FloatVector) sumi.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
         }

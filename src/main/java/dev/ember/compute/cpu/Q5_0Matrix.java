@@ -51,7 +51,7 @@ public final class Q5_0Matrix extends WeightMatrix {
         long x = xqOffset;
         FloatVector lo = FloatVector.zero(Lanes.F32x4), hi = lo;   // ggml accumulator lanes 0..3 and 4..7
         for (int b = 0; b < blocks; b++, w += 22, x += 34) {
-            float d = Bytes.f16(data, w) * Bytes.f16(xq, x);
+            float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * Float.float16ToFloat(xq.get(Bytes.I16, x));
             ShortVector qs = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 6, Lanes.LE);   // 32 nibbles
             ShortVector eLo = qs.and((short) 0xF), oLo = qs.lanewise(LSHR, 8).and((short) 0xF);
             ShortVector eHi = qs.lanewise(LSHR, 4).and((short) 0xF), oHi = qs.lanewise(LSHR, 12);

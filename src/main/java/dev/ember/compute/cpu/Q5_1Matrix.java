@@ -55,8 +55,8 @@ public final class Q5_1Matrix extends WeightMatrix {
         FloatVector lo = FloatVector.zero(Lanes.F32x4), hi = lo;   // ggml accumulator lanes 0..3 and 4..7
         float summs = 0;
         for (int b = 0; b < blocks; b++, w += 24, x += 36) {
-            summs = Math.fma(Bytes.f16(data, w + 2), Bytes.f16(xq, x + 2), summs);
-            float d = Bytes.f16(data, w) * Bytes.f16(xq, x);
+            summs = Math.fma(Float.float16ToFloat(data.get(Bytes.I16, w + 2)), Float.float16ToFloat(xq.get(Bytes.I16, x + 2)), summs);
+            float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * Float.float16ToFloat(xq.get(Bytes.I16, x));
             ShortVector qs = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 8, Lanes.LE);   // 32 nibbles
             ShortVector eLo = qs.and((short) 0xF), oLo = qs.lanewise(LSHR, 8).and((short) 0xF);
             ShortVector eHi = qs.lanewise(LSHR, 4).and((short) 0xF), oHi = qs.lanewise(LSHR, 12);

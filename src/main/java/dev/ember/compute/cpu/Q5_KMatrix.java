@@ -61,9 +61,9 @@ public final class Q5_KMatrix extends WeightMatrix {
         FloatVector acc = FloatVector.zero(Lanes.F32x8);
         float summs = 0;
         for (int b = 0; b < blocks; b++, w += 176, x += 292) {
-            float yd = Bytes.f32(xq, x);
-            float d = yd * Bytes.f16(data, w);
-            float dmin = -yd * Bytes.f16(data, w + 2);
+            float yd = xq.get(Bytes.F32, x);
+            float d = yd * Float.float16ToFloat(data.get(Bytes.I16, w));
+            float dmin = -yd * Float.float16ToFloat(data.get(Bytes.I16, w + 2));
             long bs = x + 4 + 256;
             int mins = Q4_KMatrix.minPair(data, w + 4, xq, bs, 0) + Q4_KMatrix.minPair(data, w + 4, xq, bs, 1)
                     + Q4_KMatrix.minPair(data, w + 4, xq, bs, 2) + Q4_KMatrix.minPair(data, w + 4, xq, bs, 3);

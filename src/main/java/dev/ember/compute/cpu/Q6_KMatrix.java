@@ -9,6 +9,7 @@ import static jdk.incubator.vector.VectorOperators.S2I;
 import dev.ember.gguf.GgmlType;
 import dev.ember.gguf.GgufTensor;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -65,7 +66,7 @@ public final class Q6_KMatrix extends WeightMatrix {
         long x = xqOffset;
         FloatVector acc = FloatVector.zero(Lanes.F32x8);
         for (int b = 0; b < blocks; b++, w += 210, x += 292) {
-            float d = Bytes.f32(xq, x) * Bytes.f16(data, w + 208);
+            float d = xq.get(Bytes.F32, x) * Float.float16ToFloat(data.get(Bytes.I16, w + 208));
             IntVector sumi = IntVector.zero(Lanes.I32x8);
             for (int g = 0; g < 8; g++) {                 // 32-element group g = 4h + c
                 int h = g >> 2, c = g & 3;
@@ -80,8 +81,8 @@ public final class Q6_KMatrix extends WeightMatrix {
                 IntVector pp = e.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(o.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
                 IntVector p = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
                 // elements 0..15 of the group (lanes 0..3) use scale 2g, 16..31 (lanes 4..7) scale 2g+1
-                IntVector scale = IntVector.broadcast(Lanes.I32x8, Bytes.i8(data, w + 192 + 2 * g))
-                        .blend(Bytes.i8(data, w + 192 + 2 * g + 1), Lanes.UPPER_HALF);
+                IntVector scale = IntVector.broadcast(Lanes.I32x8, data.get(ValueLayout.JAVA_BYTE, w + 192 + 2 * g))
+                        .blend(data.get(ValueLayout.JAVA_BYTE, w + 192 + 2 * g + 1), Lanes.UPPER_HALF);
                 sumi = sumi.add(p.mul(scale));
             }
             // q8sclsub: lane k = 32 * (bsums[2k]*sc[2k] + bsums[2k+1]*sc[2k+1])

@@ -41,7 +41,7 @@ public final class Q8_0Matrix extends WeightMatrix {
         long x = xqOffset;
         FloatVector acc = FloatVector.zero(Lanes.F32x8);
         for (int b = 0; b < blocks; b++, w += 34, x += 34) {
-            float d = Bytes.f16(data, w) * Bytes.f16(xq, x);
+            float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * Float.float16ToFloat(xq.get(Bytes.I16, x));
             ShortVector qw = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 2, Lanes.LE);   // 32 int8 weights
             ShortVector qx = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 2, Lanes.LE);     // 32 int8 activations
             ShortVector p = qw.lanewise(LSHL, 8).lanewise(ASHR, 8).mul(qx.lanewise(LSHL, 8).lanewise(ASHR, 8))

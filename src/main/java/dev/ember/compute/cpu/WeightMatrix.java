@@ -108,6 +108,15 @@ public abstract sealed class WeightMatrix
      */
     public abstract float dot(int row, MemorySegment xq, long xqOffset);
 
+    /**
+     * {@code out[outOffset + b * outStride] = dot(row, xq, xqOffset + b * xqStride)} for activation rows b < n, bit for bit.
+     * The quantized types override it to unpack each weight block once for several activation rows.
+     */
+    public void dotRows(int row, MemorySegment xq, long xqOffset, long xqStride, int n, float[] out, int outOffset,
+                        int outStride) {
+        for (int b = 0; b < n; b++) out[outOffset + b * outStride] = dot(row, xq, xqOffset + b * xqStride);
+    }
+
     /** The plain scalar reference for {@link #dot} (same integer math, simple float summation order). */
     public final float dotReference(int row, MemorySegment xq, long xqOffset) {
         return ReferenceDot.dot(type, data, rowOffset(row), xq, xqOffset, cols);

@@ -1,0 +1,77 @@
+package dev.ember.compute.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.ember.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * dotRows (one weight row × several activation rows, each weight block unpacked once) gives exactly the bits of dot() per
+ * activation row, for every type: n = 1..9 (group tails), odd row counts, rows of many blocks, strided outputs; and
+ * Matmul.apply equals the per-row dots.
+ */
+class DotRowsMatchesDotTest {
+
+    @ParameterizedTest
+    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+            "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void dotRowsEqualsDotBitForBit(GgmlType type) {
+        Random rnd = new Random(1234 + type.ordinal());
+        int[] colsList = switch (type.blockSize) {
+            case 1 -> new int[] {7, 32, 1003, 2048};
+            case 32 -> new int[] {32, 32 * 3, 32 * 37};
+            default -> new int[] {256, 256 * 3, 256 * 9};
+        };
+        for (int cols : colsList) {
+            for (int rows : new int[] {1, 3, 7}) {
+                WeightMatrix m = WeightMatrix.of(Blocks.tensor(type, rows, cols, Blocks.random(type, rows, cols, rnd)));
+                GgmlType at = m.activationType();
+                long rb = Activations.rowBytes(at, cols);
+                int maxN = 9;
+                long stride = rb + 6;   // not a multiple of the block size: offsets must not matter
+                MemorySegment xq = MemorySegment.ofArray(new byte[(int) (stride * maxN + 3)]);
+                for (int b = 0; b < maxN; b++) {
+                    Activations.quantize(at, Blocks.activations(cols, rnd), 0, cols, xq, 3 + b * stride);
+                }
+                for (int n = 1; n <= maxN; n++) {
+                    for (int r = 0; r < rows; r++) {
+                        float[] out = new float[5 + 2 * n];
+                        m.dotRows(r, xq, 3, stride, n, out, 5, 2);
+                        for (int b = 0; b < n; b++) {
+                            float e = m.dot(r, xq, 3 + b * stride);
+                            assertEquals(Float.floatToRawIntBits(e), Float.floatToRawIntBits(out[5 + 2 * b]),
+                                    type + " cols " + cols + " rows " + rows + " n " + n + " row " + r + " b " + b);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"F32", "F16", "Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    void matmulEqualsPerRowDots(GgmlType type) {
+        Random rnd = new Random(99 + type.ordinal());
+        int cols = type.blockSize == 256 ? 512 : 96, rows = 13;
+        WeightMatrix m = WeightMatrix.of(Blocks.tensor(type, rows, cols, Blocks.random(type, rows, cols, rnd)));
+        try (WorkerPool pool = new WorkerPool(2)) {
+            Matmul mm = new Matmul(pool);
+            for (int n : new int[] {1, 2, 5, 8, 11}) {
+                float[] x = Blocks.activations(cols * n, rnd);
+                float[] out = new float[rows * n + 1];
+                mm.apply(m, x, 0, n, out, 1);
+                for (int b = 0; b < n; b++) {
+                    float[] xb = java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols);
+                    MemorySegment xq = Blocks.quantize(m.activationType(), xb);
+                    for (int r = 0; r < rows; r++) {
+                        assertEquals(Float.floatToRawIntBits(m.dot(r, xq, 0)), Float.floatToRawIntBits(out[1 + b * rows + r]),
+                                type + " n " + n + " b " + b + " r " + r);
+                    }
+                }
+            }
+        }
+    }
+}
