@@ -128,16 +128,20 @@ public class OpenAiRoutes {
         if (opts.stream()) streamCompletion(ctx, g); else collect(ctx, g, false);
     }
 
-    /** {@code prompt}: a string, an array of strings, an array of token ids, or an array of those arrays. */
+    /**
+     * {@code prompt}: a string, an array of strings, an array of token ids, or an array of those arrays.
+     * Text gets the model's BOS rule, and special-token text in it becomes the special token, as
+     * llama-server and vLLM (Hugging Face tokenizers) both do.
+     */
     private List<int[]> prompts(JsonNode p) {
         Tokenizer t = service.tokenizer();
         List<int[]> out = new ArrayList<>();
         if (p.isTextual()) {
-            out.add(t.encode(p.asText(), true, false));
+            out.add(t.encode(p.asText(), true, true));
         } else if (p.isArray() && !p.isEmpty() && p.get(0).isTextual()) {
             for (JsonNode e : p) {
                 if (!e.isTextual()) throw ApiException.badParam("prompt", "'prompt' arrays must hold only strings or only token ids");
-                out.add(t.encode(e.asText(), true, false));
+                out.add(t.encode(e.asText(), true, true));
             }
         } else if (p.isArray() && !p.isEmpty() && p.get(0).isArray()) {
             for (JsonNode e : p) out.add(tokenIds(e));
