@@ -19,6 +19,8 @@ public final class Cli {
                         [--ignore-eos] [--ctx-size C] [--threads K] [--backend cpu] [--json]
               logits    --model F (--prompt P | --tokens 1,2,3) [--threads K] [--backend cpu] --json
               tokenize  --model F --text T [--no-special] [--json]
+              make-model --shape llama-1b|qwen2-0.5b|tiny --quant f32|f16|q8_0|q4_0|q4_k_m|q6_k --out F [--seed S] [--vocab F | --fixtures DIR]
+                        (random N(0,0.02) weights; qwen2-0.5b has GPT-2's 50257-token vocab, not Qwen's)
             """;
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
@@ -32,6 +34,7 @@ public final class Cli {
                 case "generate" -> GenerateCommand.run(args, out, err);
                 case "logits" -> LogitsCommand.run(args, out);
                 case "tokenize" -> TokenizeCommand.run(args, out);
+                case "make-model" -> MakeModelCommand.run(args, out);
                 default -> throw new Args.UsageException("unknown command '" + command + "'");
             };
         } catch (Args.UsageException e) {
