@@ -24,6 +24,8 @@ public final class Cli {
               tokenize  --model F --text T [--no-special] [--json]
               bench     --model F [--pp 128] [--tg 64] [--threads T] [--repeat 3] [--json]
               template  --template F.jinja --conversation C.json [--bos S] [--eos S]
+              make-model --shape llama-1b|qwen2-0.5b|tiny --quant f32|f16|q8_0|q4_0|q4_k_m|q6_k --out F [--seed S] [--vocab F | --fixtures DIR]
+                        (random N(0,0.02) weights; qwen2-0.5b has GPT-2's 50257-token vocab, not Qwen's)
             """;
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
@@ -39,6 +41,7 @@ public final class Cli {
                 case "tokenize" -> TokenizeCommand.run(args, out);
                 case "template" -> TemplateCommand.run(args, out, err);
                 case "bench" -> BenchCommand.run(args, out);
+                case "make-model" -> MakeModelCommand.run(args, out);
                 default -> throw new Args.UsageException("unknown command '" + command + "'");
             };
         } catch (Args.UsageException e) {
