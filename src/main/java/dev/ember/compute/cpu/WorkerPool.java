@@ -67,8 +67,11 @@ public final class WorkerPool implements AutoCloseable {
         generation++; // publishes the job
         for (Thread w : workers) LockSupport.unpark(w);
         drain();
-        while (pending.get() > 0) {
-            Thread.onSpinWait();
+        // Spin briefly (the other lanes are usually finishing their last chunk), then yield the core: on a
+        // machine with more runnable threads than cores, spinning would only delay the lanes we wait for.
+        for (int spins = 0; pending.get() > 0; spins++) {
+            if (spins < 4096) Thread.onSpinWait();
+            else Thread.yield();
         }
         this.body = null;
         Throwable f = failure;
