@@ -1,16 +1,20 @@
 package dev.ember.engine;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.LinkedList;
 import java.util.List;
 
 /**
  * Continuous batching in the vLLM v1 style: each step takes one batch under a token budget and a
  * sequence cap. Running sequences go first in arrival order (a decode step costs one token, an
  * unfinished prompt continues in chunks), then waiting ones are admitted first come, first served
- * while budget, seats and KV blocks last. When blocks run out, the newest running sequence is preempted:
- * its blocks are freed and it recomputes later from the front of the queue, so nobody fails for lack of room.
+ * while budget, seats and KV blocks last. The queue is strict FCFS: when its head does not fit, nobody
+ * behind it is admitted, so a long prompt is never starved by a stream of short ones.
+ *
+ * <p>On admission a sequence first takes the cached blocks of its prefix from the {@link BlockManager};
+ * those tokens count as computed and the budget is spent on the rest only. When blocks run out, the
+ * newest running sequence is preempted: its blocks are released (the full ones usually stay cached)
+ * and it recomputes later from the front of the queue, so nobody fails for lack of room.
  */
 final class Scheduler {
     /** One sequence's share of a step: compute tokens [start, start + count). */
@@ -18,15 +22,21 @@ final class Scheduler {
 
     private final int maxNumSeqs;
     private final int maxNumBatchedTokens;
+    private final BlockManager blocks;
     final List<Sequence> running = new ArrayList<>();
-    final Deque<Sequence> waiting = new ArrayDeque<>();
+    final LinkedList<Sequence> waiting = new LinkedList<>();
     volatile long preemptions;
 
-    Scheduler(int maxNumSeqs, int maxNumBatchedTokens) {
+    Scheduler(int maxNumSeqs, int maxNumBatchedTokens, BlockManager blocks) {
         if (maxNumSeqs < 1) throw new IllegalArgumentException("max-num-seqs must be >= 1, got " + maxNumSeqs);
         if (maxNumBatchedTokens < 1) throw new IllegalArgumentException("max-num-batched-tokens must be >= 1, got " + maxNumBatchedTokens);
         this.maxNumSeqs = maxNumSeqs;
         this.maxNumBatchedTokens = maxNumBatchedTokens;
+        this.blocks = blocks;
+    }
+
+    int maxNumSeqs() {
+        return maxNumSeqs;
     }
 
     List<Slice> schedule() {
@@ -36,8 +46,8 @@ final class Scheduler {
             Sequence s = running.get(i);
             int n = Math.min(s.pending(), budget);
             if (n == 0) continue;
-            while (!s.table.tryReserve(s.numComputed + n)) {
-                Sequence victim = running.get(running.size() - 1);
+            while (!blocks.allocateSlots(s.table, s.numComputed, s.numComputed + n)) {
+                Sequence victim = running.getLast();
                 preempt(victim);
                 if (victim == s) break;
             }
@@ -47,13 +57,19 @@ final class Scheduler {
         }
         while (!waiting.isEmpty() && running.size() < maxNumSeqs && budget > 0) {
             Sequence s = waiting.peekFirst();
+            int hit = blocks.matchPrefix(s.table, s.tokens, s.numTokens, s.hashes);
+            s.numComputed = hit;
+            s.numCachedBlocks = hit / blocks.blockSize();
             int n = Math.min(s.pending(), budget);
-            if (!s.table.tryReserve(s.numComputed + n)) {
+            if (!blocks.allocateSlots(s.table, s.numComputed, s.numComputed + n)) {
                 s.table.release();
+                s.resetComputed();
                 break; // wait for blocks to come back
             }
+            blocks.recordPrefixQuery(s.numTokens, hit);
             waiting.pollFirst();
             running.add(s);
+            if (s.firstScheduledNanos == 0) s.firstScheduledNanos = System.nanoTime();
             plan.add(new Slice(s, s.numComputed, n));
             budget -= n;
         }
@@ -64,7 +80,7 @@ final class Scheduler {
     void preempt(Sequence s) {
         running.remove(s);
         s.table.release();
-        s.numComputed = 0;
+        s.resetComputed();
         waiting.addFirst(s);
         preemptions++;
     }

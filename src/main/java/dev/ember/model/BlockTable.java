@@ -39,6 +39,21 @@ public final class BlockTable {
         return true;
     }
 
+    /**
+     * Appends a block the caller already holds a reference to (a prefix-cache hit or a fork shares a
+     * block that another table also lists); {@link #release} will give that reference back.
+     */
+    public void append(int block) {
+        if (count == blocks.length) blocks = Arrays.copyOf(blocks, count * 2);
+        blocks[count++] = block;
+    }
+
+    /** Replaces block {@code i} (copy-on-write); the caller has moved the references. */
+    public void set(int i, int block) {
+        if (i < 0 || i >= count) throw new IndexOutOfBoundsException("block " + i + " of " + count);
+        blocks[i] = block;
+    }
+
     /** Capacity in tokens of the blocks held. */
     public int capacity() {
         return count * cache.blockSize();
@@ -52,9 +67,13 @@ public final class BlockTable {
         return blocks[i];
     }
 
-    /** Returns every block to the cache. */
+    /**
+     * Returns every block to the cache, last block first: a cache that keeps freed blocks for reuse in
+     * LRU order (the engine's BlockManager) then evicts a sequence's tail before its prefix, which is
+     * the part other requests are likely to share.
+     */
     public void release() {
-        for (int i = 0; i < count; i++) cache.freeBlock(blocks[i]);
+        for (int i = count - 1; i >= 0; i--) cache.freeBlock(blocks[i]);
         count = 0;
     }
 }

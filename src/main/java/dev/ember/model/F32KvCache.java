@@ -34,6 +34,7 @@ public final class F32KvCache implements KvCache {
     @Override public int blockSize() { return blockSize; }
     @Override public int numBlocks() { return numBlocks; }
     @Override public int kvDim() { return kvDim; }
+    @Override public int numLayers() { return keys.length; }
     @Override public float[] keys(int layer) { return keys[layer]; }
     @Override public float[] values(int layer) { return values[layer]; }
 

@@ -16,6 +16,9 @@ public interface KvCache {
     /** Width of one token's K (and V) row for one layer: numKvHeads * headDim. */
     int kvDim();
 
+    /** Layers, each with its own keys and values arrays. */
+    int numLayers();
+
     /** Keys of one layer: [numBlocks * blockSize, kvDim] row-major, indexed by slot. */
     float[] keys(int layer);
 
@@ -30,4 +33,18 @@ public interface KvCache {
 
     /** Blocks currently free. */
     int freeBlocks();
+
+    /**
+     * Copies the first {@code rows} K and V rows of block {@code from} into block {@code to}, in every
+     * layer: the copy in copy-on-write, when a sequence must write into a block it shares.
+     */
+    default void copyBlock(int from, int to, int rows) {
+        int b = blockSize();
+        if (rows < 0 || rows > b) throw new IllegalArgumentException("rows " + rows + " outside a block of " + b);
+        int width = rows * kvDim();
+        for (int l = 0; l < numLayers(); l++) {
+            System.arraycopy(keys(l), from * b * kvDim(), keys(l), to * b * kvDim(), width);
+            System.arraycopy(values(l), from * b * kvDim(), values(l), to * b * kvDim(), width);
+        }
+    }
 }

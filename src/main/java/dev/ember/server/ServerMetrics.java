@@ -1,9 +1,12 @@
 package dev.ember.server;
 
+import dev.ember.engine.Engine;
+import dev.ember.engine.EngineObserver;
 import dev.ember.engine.GenerationRequest;
 import dev.ember.engine.TokenEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -11,12 +14,15 @@ import io.smallrye.mutiny.Multi;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * vLLM's serving metrics under an {@code ember:} prefix, same meaning: Prometheus names come out as
  * ember:num_requests_running, ember:prompt_tokens_total, ember:time_to_first_token_seconds, ...
+ * Engine-side ones (preemptions, prefix cache, request phases, tokens per step) read the engine's
+ * counters or come from its {@link EngineObserver}.
  */
 @ApplicationScoped
 public class ServerMetrics {
@@ -29,6 +35,10 @@ public class ServerMetrics {
     private final Timer ttft;
     private final Timer itl;
     private final Timer e2e;
+    private final Timer queueTime;
+    private final Timer prefillTime;
+    private final Timer decodeTime;
+    private final DistributionSummary iterationTokens;
     private final AtomicLong cancelled = new AtomicLong();
 
     public ServerMetrics(MeterRegistry registry) {
@@ -41,6 +51,15 @@ public class ServerMetrics {
                 .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
         this.e2e = Timer.builder("ember:e2e_request_latency").description("End-to-end request latency")
                 .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+        this.queueTime = Timer.builder("ember:request_queue_time").description("Time from arrival to first scheduled")
+                .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+        this.prefillTime = Timer.builder("ember:request_prefill_time").description("Time from first scheduled to first token")
+                .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+        this.decodeTime = Timer.builder("ember:request_decode_time").description("Time from first token to finish")
+                .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+        // vLLM's histogram is literally named iteration_tokens_total; the Prometheus series are its _bucket/_sum/_count.
+        this.iterationTokens = DistributionSummary.builder("ember:iteration_tokens_total").description("Tokens per engine step")
+                .serviceLevelObjectives(1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384).register(registry);
     }
 
     private static Duration[] buckets(double... seconds) {
@@ -49,14 +68,37 @@ public class ServerMetrics {
         return d;
     }
 
-    /** Gauges that read the engine's live state. */
+    /** Gauges and counters that read the engine's live state, and the engine's timing hooks. */
     void bind(ModelService service) {
-        Gauge.builder("ember:num_requests_running", service, s -> s.engine().running())
+        bind(service.engine());
+    }
+
+    void bind(Engine engine) {
+        Gauge.builder("ember:num_requests_running", engine, Engine::running)
                 .description("Requests in the engine's running batch").register(registry);
-        Gauge.builder("ember:num_requests_waiting", service, s -> s.engine().waiting())
+        Gauge.builder("ember:num_requests_waiting", engine, Engine::waiting)
                 .description("Requests waiting to be scheduled").register(registry);
-        Gauge.builder("ember:kv_cache_usage_perc", service, s -> (double) s.engine().usedBlocks() / s.engine().totalBlocks())
+        Gauge.builder("ember:kv_cache_usage_perc", engine, e -> (double) e.usedBlocks() / e.totalBlocks())
                 .description("Fraction of KV cache blocks in use").register(registry);
+        FunctionCounter.builder("ember:num_preemptions", engine, Engine::preemptions)
+                .description("Sequences preempted (KV blocks freed, recomputed later)").register(registry);
+        FunctionCounter.builder("ember:prefix_cache_queries", engine, Engine::prefixCacheQueries)
+                .description("Tokens looked up in the prefix cache").register(registry);
+        FunctionCounter.builder("ember:prefix_cache_hits", engine, Engine::prefixCacheHits)
+                .description("Tokens found in the prefix cache").register(registry);
+        engine.setObserver(new EngineObserver() {
+            @Override
+            public void iteration(int tokens) {
+                iterationTokens.record(tokens);
+            }
+
+            @Override
+            public void requestFinished(long queueNanos, long prefillNanos, long decodeNanos) {
+                queueTime.record(queueNanos, TimeUnit.NANOSECONDS);
+                prefillTime.record(prefillNanos, TimeUnit.NANOSECONDS);
+                decodeTime.record(decodeNanos, TimeUnit.NANOSECONDS);
+            }
+        });
     }
 
     private Counter finished(String reason) {
