@@ -21,6 +21,8 @@ final class ServeCommand {
             Map.entry("--max-num-batched-tokens", "ember.max-num-batched-tokens"),
             Map.entry("--kv-cache-tokens", "ember.kv-cache-tokens"),
             Map.entry("--max-queue", "ember.max-queue"),
+            Map.entry("--kv-cache-memory", "ember.kv-cache-memory"),
+            Map.entry("--enable-prefix-caching", "ember.enable-prefix-caching"),
             Map.entry("--port", "quarkus.http.port"),
             Map.entry("--host", "quarkus.http.host"));
 

@@ -40,6 +40,13 @@ public interface EmberConfig {
     @WithDefault("0")
     int kvCacheTokens();
 
+    /** KV cache pool as memory ("2G", "512MiB", or "40%" of the free heap); overrides kv-cache-tokens. */
+    Optional<String> kvCacheMemory();
+
+    /** Automatic prefix caching (shared KV blocks for shared prompt prefixes). */
+    @WithDefault("true")
+    boolean enablePrefixCaching();
+
     /** Requests allowed to wait for a sequence slot before new ones get 429. */
     @WithDefault("256")
     int maxQueue();

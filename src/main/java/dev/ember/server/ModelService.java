@@ -46,8 +46,11 @@ public class ModelService {
                 "no model configured: pass --model FILE to ./ember serve (or set ember.model / EMBER_MODEL)"));
         long t0 = System.nanoTime();
         Model m = Model.load(Path.of(path));
-        Engine e = new Engine(m, Engine.Config.defaults(m.config(), config.ctxSize(), config.threads()).withLimits(
-                config.maxNumSeqs(), config.maxNumBatchedTokens(), config.kvCacheTokens()));
+        Engine.Config ec = Engine.Config.defaults(m.config(), config.ctxSize(), config.threads()).withLimits(
+                config.maxNumSeqs(), config.maxNumBatchedTokens(), config.kvCacheTokens())
+                .withPrefixCaching(config.enablePrefixCaching());
+        if (config.kvCacheMemory().isPresent()) ec = ec.withKvCacheMemory(Engine.Config.parseMemory(config.kvCacheMemory().get()));
+        Engine e = new Engine(m, ec);
         this.name = config.modelName().orElse(Path.of(path).getFileName().toString().replaceFirst("\\.gguf$", ""));
         loadTemplate(m);
         this.model = m;
