@@ -37,7 +37,7 @@ final class BenchCommand {
         }
     }
 
-    static int run(String[] argv, PrintStream out) {
+    static int run(String[] argv, PrintStream out, PrintStream err) {
         Args a = Args.parse("bench", argv, 1, Set.of("--model", "--pp", "--tg", "--threads", "--repeat", "--backend", "--seed"),
                 Set.of("--json"));
         Cli.checkBackend(a);
@@ -48,7 +48,7 @@ final class BenchCommand {
         if (pp < 0 || tg < 0 || (pp == 0 && tg == 0)) throw new Args.UsageException("bench: --pp and --tg must be >= 0, one of them > 0");
         if (repeat < 1) throw new Args.UsageException("bench: --repeat must be >= 1");
         if (threads < 1) throw new Args.UsageException("bench: --threads must be >= 1");
-        Path path = Path.of(a.require("--model"));
+        Path path = Cli.modelPath(a, err);
         try (Model model = Model.load(path); WorkerPool pool = new WorkerPool(threads)) {
             ModelConfig c = model.config();
             int ctx = Math.max(pp, tg + 1);

@@ -1,8 +1,13 @@
 package dev.ember.cli;
 
 import dev.ember.gguf.GgufFormatException;
+import dev.ember.hub.HubException;
+import dev.ember.hub.HubReference;
+import dev.ember.hub.HubSettings;
+import dev.ember.hub.ModelLocator;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
@@ -26,6 +31,8 @@ public final class Cli {
               template  --template F.jinja --conversation C.json [--bos S] [--eos S]
               make-model --shape llama-1b|qwen2-0.5b|tiny --quant f32|f16|q8_0|q4_0|q4_k_m|q6_k --out F [--seed S] [--vocab F | --fixtures DIR]
                         (random N(0,0.02) weights; qwen2-0.5b has GPT-2's 50257-token vocab, not Qwen's)
+            --model F: a GGUF file, or hf://OWNER/REPO/FILE[@REVISION] downloaded once into the cache
+              (-Dember.hub-url / HF_ENDPOINT, -Dember.cache-dir / EMBER_CACHE, HF_TOKEN, HF_HUB_OFFLINE=1)
             """;
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
@@ -37,17 +44,20 @@ public final class Cli {
         try {
             return switch (command) {
                 case "generate" -> GenerateCommand.run(args, out, err);
-                case "logits" -> LogitsCommand.run(args, out);
-                case "tokenize" -> TokenizeCommand.run(args, out);
+                case "logits" -> LogitsCommand.run(args, out, err);
+                case "tokenize" -> TokenizeCommand.run(args, out, err);
                 case "template" -> TemplateCommand.run(args, out, err);
-                case "bench" -> BenchCommand.run(args, out);
                 case "make-model" -> MakeModelCommand.run(args, out);
+                case "bench" -> BenchCommand.run(args, out, err);
                 default -> throw new Args.UsageException("unknown command '" + command + "'");
             };
         } catch (Args.UsageException e) {
             err.println("ember: " + e.getMessage());
             err.print(USAGE);
             return 2;
+        } catch (HubException e) {
+            err.println("ember: " + e.getMessage());
+            return 1;
         } catch (GgufFormatException e) {
             err.println("ember: bad model file: " + e.getMessage());
             return 1;
@@ -61,6 +71,18 @@ public final class Cli {
             err.println("ember: " + command + " failed: " + e + " at " + Arrays.toString(Arrays.copyOf(e.getStackTrace(), 3)));
             return 1;
         }
+    }
+
+    /**
+     * The local file for {@code --model}: a path, or {@code hf://OWNER/REPO/FILE[@REVISION]} fetched into the
+     * hub cache (settings from -Dember.hub-url / -Dember.cache-dir / -Dember.hub-offline and the environment,
+     * see {@link HubSettings#fromSystem()}); download progress goes to {@code err}.
+     */
+    static Path modelPath(Args a, PrintStream err) {
+        String model = a.require("--model");
+        if (!HubReference.isReference(model)) return Path.of(model);
+        HubSettings s = HubSettings.fromSystem();
+        return ModelLocator.resolve(model, s.withLog(err, s.terminal() && err == System.err));
     }
 
     /** Only the CPU backend exists so far; others are refused by name rather than silently ignored. */

@@ -39,7 +39,7 @@ final class GenerateCommand {
         SamplingParams params = b.build();
         boolean json = a.has("--json");
 
-        try (Model model = Model.load(Path.of(a.require("--model")));
+        try (Model model = Model.load(Cli.modelPath(a, err));
              Generator gen = new Generator(model, a.getInt("--ctx-size", 0), a.getInt("--threads", 0))) {
             Tokenizer tok = model.tokenizer();
             int[] promptTokens = tok.encode(prompt, true, false);

@@ -18,18 +18,19 @@ final class LogitsCommand {
 
     private LogitsCommand() {}
 
-    static int run(String[] argv, PrintStream out) {
+    static int run(String[] argv, PrintStream out, PrintStream err) {
         Args a = Args.parse("logits", argv, 1, Set.of("--model", "--prompt", "--tokens", "--threads", "--backend", "--ctx-size"),
                 Set.of("--json"));
         Cli.checkBackend(a);
         if (a.has("--prompt") == a.has("--tokens")) throw new Args.UsageException("logits: give exactly one of --prompt and --tokens");
-        try (Model model = Model.load(Path.of(a.require("--model")));
+        Path path = Cli.modelPath(a, err);
+        try (Model model = Model.load(path);
              Generator gen = new Generator(model, a.getInt("--ctx-size", 0), a.getInt("--threads", 0))) {
             int[] tokens = a.has("--tokens") ? a.getInts("--tokens") : model.tokenizer().encode(a.get("--prompt"), true, false);
             int vocab = model.config().vocabSize();
             float[] logits = gen.promptLogits(tokens, true); // [positions, vocab]
             ObjectNode o = Json.mapper().createObjectNode();
-            o.put("model", Path.of(a.require("--model")).getFileName().toString());
+            o.put("model", path.getFileName().toString());
             if (a.has("--prompt")) o.put("prompt", a.get("--prompt"));
             o.putPOJO("tokens", tokens);
             ArrayNode tops = o.putArray("logits_top");

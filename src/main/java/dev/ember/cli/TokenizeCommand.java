@@ -5,7 +5,6 @@ import dev.ember.gguf.GgufFile;
 import dev.ember.tokenizer.Tokenizer;
 
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.Set;
 
 /**
@@ -15,11 +14,11 @@ import java.util.Set;
 final class TokenizeCommand {
     private TokenizeCommand() {}
 
-    static int run(String[] argv, PrintStream out) {
+    static int run(String[] argv, PrintStream out, PrintStream err) {
         Args a = Args.parse("tokenize", argv, 1, Set.of("--model", "--text"), Set.of("--no-special", "--json"));
         String text = a.require("--text");
         boolean special = !a.has("--no-special");
-        try (GgufFile f = GgufFile.open(Path.of(a.require("--model")))) {
+        try (GgufFile f = GgufFile.open(Cli.modelPath(a, err))) {
             Tokenizer tok = Tokenizer.fromGguf(f.metadata());
             int[] ids = tok.encode(text, special, special);
             if (a.has("--json")) {

@@ -8,8 +8,18 @@ import java.util.Optional;
 /** Server configuration: {@code ember.*} keys (application.properties, -D, or EMBER_* environment variables). */
 @ConfigMapping(prefix = "ember")
 public interface EmberConfig {
-    /** GGUF model path (required). */
+    /** GGUF model: a path or {@code hf://OWNER/REPO/FILE[@REVISION]} (downloaded into the cache) (required). */
     Optional<String> model();
+
+    /** Hugging Face–compatible hub for hf:// models; default: {@code HF_ENDPOINT}, else https://huggingface.co. */
+    Optional<String> hubUrl();
+
+    /** Where hf:// models are cached; default: {@code EMBER_CACHE}, else ~/.cache/ember/hub. */
+    Optional<String> cacheDir();
+
+    /** Never download: hf:// models must be in the cache ({@code HF_HUB_OFFLINE=1} does the same). */
+    @WithDefault("false")
+    boolean hubOffline();
 
     /** Name the model is served under; default: the file name without .gguf. */
     Optional<String> modelName();

@@ -4,6 +4,9 @@ import dev.ember.chat.ChatTemplate;
 import dev.ember.engine.Engine;
 import dev.ember.engine.GenerationRequest;
 import dev.ember.engine.TokenEvent;
+import dev.ember.hub.HubReference;
+import dev.ember.hub.HubSettings;
+import dev.ember.hub.ModelLocator;
 import dev.ember.model.Model;
 import dev.ember.tokenizer.Tokenizer;
 import io.quarkus.runtime.ShutdownEvent;
@@ -42,16 +45,19 @@ public class ModelService {
     }
 
     void start(@Observes StartupEvent ev) {
-        String path = config.model().orElseThrow(() -> new IllegalStateException(
+        String ref = config.model().orElseThrow(() -> new IllegalStateException(
                 "no model configured: pass --model FILE to ./ember serve (or set ember.model / EMBER_MODEL)"));
+        Path path = HubReference.isReference(ref)
+                ? ModelLocator.resolve(ref, HubSettings.of(config.hubUrl(), config.cacheDir(), config.hubOffline(), System::getenv))
+                : Path.of(ref);
         long t0 = System.nanoTime();
-        Model m = Model.load(Path.of(path));
+        Model m = Model.load(path);
         Engine.Config ec = Engine.Config.defaults(m.config(), config.ctxSize(), config.threads()).withLimits(
                 config.maxNumSeqs(), config.maxNumBatchedTokens(), config.kvCacheTokens())
                 .withPrefixCaching(config.enablePrefixCaching());
         if (config.kvCacheMemory().isPresent()) ec = ec.withKvCacheMemory(Engine.Config.parseMemory(config.kvCacheMemory().get()));
         Engine e = new Engine(m, ec);
-        this.name = config.modelName().orElse(Path.of(path).getFileName().toString().replaceFirst("\\.gguf$", ""));
+        this.name = config.modelName().orElse(path.getFileName().toString().replaceFirst("\\.gguf$", ""));
         loadTemplate(m);
         this.model = m;
         this.engine = e;
