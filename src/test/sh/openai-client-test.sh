@@ -9,11 +9,16 @@ log=$(mktemp)
 ./ember serve --model $fx/models/stories260K-f32.gguf --port "$port" --ctx-size 512 \
   --chat-template $fx/templates/Qwen-Qwen2.5-7B-Instruct.jinja > "$log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
+stop_server() { kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -f "$log"; }
+trap stop_server EXIT
 for _ in $(seq 1 120); do
   if curl -sf "http://127.0.0.1:$port/health" > /dev/null; then break; fi
   if ! kill -0 $server 2>/dev/null; then echo "ember serve exited:"; cat "$log"; exit 1; fi
   sleep 0.5
 done
 curl -sf "http://127.0.0.1:$port/health" > /dev/null || { echo "ember serve did not become healthy:"; cat "$log"; exit 1; }
-(cd src/test/js && EMBER_URL="http://127.0.0.1:$port" npm test)
+rc=0
+(cd src/test/js && EMBER_URL="http://127.0.0.1:$port" npm test) || rc=$?
+stop_server
+trap - EXIT
+exit $rc
