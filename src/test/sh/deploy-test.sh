@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# deploy/: manifests against the published schemas (src/test/deploy/validate.mjs), the Dockerfile
+# linted, the container entrypoint's argument handling, and the probe paths the manifests name
+# answered by the packaged app started through deploy/entrypoint.sh. Run by .ci/run after packaging.
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+fx=../shared/fixtures
+port=${EMBER_DEPLOY_TEST_PORT:-18081}
+passed=0; failed=0
+pass() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1"; }
+tmp=$(mktemp -d)
+server=
+cleanup() { [ -n "$server" ] && { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+(cd src/test/deploy && npm ci --no-audit --no-fund --loglevel=error) || { echo "deploy: npm ci failed"; exit 1; }
+
+# 1. Schemas and invariants, with their negative checks.
+out=$(cd src/test/deploy && node validate.mjs); rc=$?
+echo "$out" | grep -v '^manifests:'
+counts=$(echo "$out" | sed -n 's/^manifests: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+if [ -z "$counts" ]; then fail "validate.mjs printed no summary (rc=$rc)"; else
+  set -- $counts; passed=$((passed + $1)); failed=$((failed + $2))
+  [ "$rc" -eq 0 ] || [ "$2" -gt 0 ] || fail "validate.mjs exited $rc"
+fi
+
+# 2. Dockerfile lint (dockerfilelint), and a broken Dockerfile must be flagged.
+lint=src/test/deploy/node_modules/.bin/dockerfilelint
+if "$lint" deploy/Dockerfile > "$tmp/lint.txt" 2>&1; then pass "dockerfilelint deploy/Dockerfile"
+else fail "dockerfilelint deploy/Dockerfile"; cat "$tmp/lint.txt"; fi
+{ cat deploy/Dockerfile; echo 'RUN apt-get install curl'; } > "$tmp/Dockerfile.broken"
+if "$lint" "$tmp/Dockerfile.broken" > /dev/null 2>&1; then fail "dockerfilelint accepted a broken Dockerfile"
+else pass "dockerfilelint rejects a broken Dockerfile"; fi
+
+# 3. The entrypoint's arguments, with a stub java that prints them.
+mkdir -p "$tmp/bin"; printf '#!/bin/sh\necho "$@"\n' > "$tmp/bin/java"; chmod +x "$tmp/bin/java"
+entry() { env -i PATH="$tmp/bin:/usr/bin:/bin" "$@"; }
+got=$(entry EMBER_MODEL=/models/model.gguf sh deploy/entrypoint.sh --ctx-size 512)
+case "$got" in *"-jar /opt/ember/quarkus-app/quarkus-run.jar serve --model /models/model.gguf --ctx-size 512") pass "entrypoint: --model from EMBER_MODEL";;
+  *) fail "entrypoint: --model from EMBER_MODEL: $got";; esac
+got=$(entry EMBER_MODEL=/models/model.gguf sh deploy/entrypoint.sh --model=/m/x.gguf)
+case "$got" in *"serve --model=/m/x.gguf") pass "entrypoint: an explicit --model wins";; *) fail "entrypoint: explicit --model: $got";; esac
+case "$got" in *--add-modules=jdk.incubator.vector*--enable-native-access=ALL-UNNAMED*) pass "entrypoint: JVM module flags";;
+  *) fail "entrypoint: JVM module flags: $got";; esac
+if entry sh deploy/entrypoint.sh > /dev/null 2>&1; then fail "entrypoint: started without a model"
+else pass "entrypoint: refuses to start without EMBER_MODEL or --model"; fi
+
+# 4. The real app through the entrypoint: the manifests' probe paths must answer 200 once the model is loaded.
+ready=$(sed -n '/readinessProbe:/,/path:/s/.*path: *//p' deploy/knative/service.yaml)
+live=$(sed -n '/livenessProbe:/,/path:/s/.*path: *//p' deploy/knative/service.yaml)
+java_home="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+if [ ! -f target/quarkus-app/quarkus-run.jar ] || [ ! -d "$fx/models" ]; then
+  fail "probe paths: target/quarkus-app or $fx is missing (package the app first)"
+else
+  env PATH="$java_home/bin:$PATH" EMBER_HOME=target EMBER_MODEL="$fx/models/stories260K-f32.gguf" \
+    sh deploy/entrypoint.sh --port "$port" --ctx-size 512 > "$tmp/server.log" 2>&1 &
+  server=$!
+  code=000
+  for _ in $(seq 1 120); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$ready" || true)
+    [ "$code" = 200 ] && break
+    kill -0 "$server" 2>/dev/null || break
+    sleep 0.5
+  done
+  if [ "$code" = 200 ]; then pass "readiness path $ready answers 200 with the model loaded"
+  else fail "readiness path $ready answered $code"; cat "$tmp/server.log"; fi
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$live" || true)
+  [ "$code" = 200 ] && pass "liveness path $live answers 200" || fail "liveness path $live answered $code"
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/q/health/none" || true)
+  [ "$code" = 404 ] && pass "an unknown probe path is a 404 (the check can fail)" || fail "unknown probe path answered $code"
+  code=$(curl -s -o /dev/null -w '%{http_code}' --http2-prior-knowledge "http://127.0.0.1:$port$ready" || true)
+  [ "$code" = 200 ] && pass "h2c (HTTP/2 prior knowledge) on the one port" || fail "h2c on port $port answered $code"
+fi
+
+echo "deploy: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
