@@ -18,5 +18,5 @@ fi
 # JAVA_OPTS carries heap/GC flags; the module flags are required (Vector API, FFM mmap).
 # shellcheck disable=SC2086
 exec java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-  -XX:+UseParallelGC -Xss4m ${JAVA_OPTS:-} \
+  -XX:+UseParallelGC -Xmn64m -Xss4m ${JAVA_OPTS:-} \
   -jar "$home/quarkus-app/quarkus-run.jar" serve "$@"
