@@ -22,6 +22,7 @@ public final class Cli {
               serve     --model F [--port 8080] [--host H] [--model-name N] [--api-key K] [--ctx-size C]
                         [--chat-template F.jinja] [--threads K] [--max-num-seqs 64] [--max-num-batched-tokens 512]
                         [--kv-cache-tokens T | --kv-cache-memory 2G] [--enable-prefix-caching true] [--max-queue 256]
+                        [--idle-unload-seconds 0] [--drain-timeout 30s]
               generate  --model F --prompt P [--max-tokens N] [--temperature T] [--seed S] [--top-k K] [--top-p P]
                         [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty P]
                         [--ignore-eos] [--ctx-size C] [--threads K] [--backend cpu] [--json]

@@ -21,6 +21,9 @@ public final class EmberMain {
                 System.err.print(Cli.USAGE);
                 System.exit(2);
             }
+            // SIGTERM (Kubernetes/Knative scale-down) is a normal stop: drain (ModelService), then exit 0. The
+            // JVM's own SIGTERM handling would run the same shutdown but exit 143 (128 + 15).
+            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> Quarkus.asyncExit(0));
             Quarkus.run(args);
             return;
         }

@@ -23,6 +23,8 @@ final class ServeCommand {
             Map.entry("--max-queue", "ember.max-queue"),
             Map.entry("--kv-cache-memory", "ember.kv-cache-memory"),
             Map.entry("--enable-prefix-caching", "ember.enable-prefix-caching"),
+            Map.entry("--idle-unload-seconds", "ember.idle-unload-seconds"),
+            Map.entry("--drain-timeout", "ember.drain-timeout"),
             Map.entry("--port", "quarkus.http.port"),
             Map.entry("--host", "quarkus.http.host"));
 
@@ -31,7 +33,7 @@ final class ServeCommand {
         Args a = Args.parse("serve", argv, 1, KEYS.keySet(), Set.of());
         a.require("--model");
         for (String numeric : new String[] {"--port", "--ctx-size", "--threads", "--max-num-seqs", "--max-num-batched-tokens",
-                "--kv-cache-tokens", "--max-queue"}) {
+                "--kv-cache-tokens", "--max-queue", "--idle-unload-seconds"}) {
             if (a.has(numeric) && a.getInt(numeric, 0) < 0) throw new Args.UsageException("serve: " + numeric + " must be >= 0");
         }
         KEYS.forEach((option, key) -> {

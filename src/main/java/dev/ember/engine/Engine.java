@@ -242,7 +242,8 @@ public final class Engine implements AutoCloseable {
 
                 @Override
                 public void fail(Throwable t) {
-                    em.fail(t);
+                    // A cancelled subscriber (client gone, or a sibling choice failed) has no one to tell.
+                    if (!em.isCancelled()) em.fail(t);
                 }
             });
             em.onTermination(() -> s.cancelled = true);
@@ -462,6 +463,11 @@ public final class Engine implements AutoCloseable {
         List<Sequence> fs = s.followers;
         s.followers = null;
         if (fs != null) for (Sequence f : fs) finish(f, cause);
+    }
+
+    /** True once {@link #close()} has been called: no new work, the KV pool released. */
+    public boolean isClosed() {
+        return closed;
     }
 
     @Override

@@ -192,6 +192,11 @@ public final class GgufFile implements AutoCloseable {
         return t;
     }
 
+    /** False once {@link #close()} has unmapped the file. */
+    public boolean isOpen() {
+        return arena.scope().isAlive();
+    }
+
     @Override
     public void close() {
         arena.close();

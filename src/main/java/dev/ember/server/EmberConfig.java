@@ -3,6 +3,7 @@ package dev.ember.server;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import java.time.Duration;
 import java.util.Optional;
 
 /** Server configuration: {@code ember.*} keys (application.properties, -D, or EMBER_* environment variables). */
@@ -64,4 +65,20 @@ public interface EmberConfig {
     /** Largest n (parallel completions per request). */
     @WithDefault("16")
     int maxN();
+
+    /**
+     * On SIGTERM, how long in-flight requests may run to completion (new ones are refused meanwhile);
+     * those still running then end with an error event. Keep quarkus.shutdown / the platform's
+     * termination grace period (Knative/Kubernetes terminationGracePeriodSeconds) above it.
+     */
+    @WithDefault("30s")
+    Duration drainTimeout();
+
+    /** Seconds without requests after which the engine and model are closed (reloaded on the next request); 0 = never. */
+    @WithDefault("0")
+    int idleUnloadSeconds();
+
+    /** How long a request waits for the model to (re)load before it gets 503. */
+    @WithDefault("5m")
+    Duration loadTimeout();
 }

@@ -5,7 +5,11 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** /q/health/ready is UP only once the model is loaded and the engine runs. */
+/**
+ * /q/health/ready is UP once the first request can be answered: the model has finished its first load
+ * and the server is not draining. It stays UP while the model is idle-unloaded (a request reloads it and
+ * waits); see {@link ModelService}.
+ */
 @Readiness
 @ApplicationScoped
 public class ModelReadiness implements HealthCheck {
@@ -17,7 +21,8 @@ public class ModelReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
+        String state = service.draining() ? "draining" : !service.ready() ? "loading" : service.loaded() ? "loaded" : "unloaded (reloads on demand)";
         return HealthCheckResponse.named("model").status(service.ready())
-                .withData("model", service.ready() ? service.modelName() : "loading").build();
+                .withData("model", service.modelName() == null ? "" : service.modelName()).withData("state", state).build();
     }
 }

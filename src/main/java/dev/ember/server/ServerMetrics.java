@@ -68,9 +68,31 @@ public class ServerMetrics {
         return d;
     }
 
-    /** Gauges and counters that read the engine's live state, and the engine's timing hooks. */
+    /**
+     * Gauges and counters that read the live state of whichever engine the service has loaded (zero while
+     * it is unloaded); each engine the service loads gets the timing hooks through {@link #attach(Engine)}.
+     */
     void bind(ModelService service) {
-        bind(service.engine());
+        Gauge.builder("ember:num_requests_running", service, s -> read(s, Engine::running))
+                .description("Requests in the engine's running batch").register(registry);
+        Gauge.builder("ember:num_requests_waiting", service, s -> read(s, Engine::waiting))
+                .description("Requests waiting to be scheduled").register(registry);
+        Gauge.builder("ember:kv_cache_usage_perc", service, s -> read(s, e -> (double) e.usedBlocks() / e.totalBlocks()))
+                .description("Fraction of KV cache blocks in use").register(registry);
+        // Counters of an engine restart at zero after an idle unload and reload.
+        FunctionCounter.builder("ember:num_preemptions", service, s -> read(s, Engine::preemptions))
+                .description("Sequences preempted (KV blocks freed, recomputed later)").register(registry);
+        FunctionCounter.builder("ember:prefix_cache_queries", service, s -> read(s, Engine::prefixCacheQueries))
+                .description("Tokens looked up in the prefix cache").register(registry);
+        FunctionCounter.builder("ember:prefix_cache_hits", service, s -> read(s, Engine::prefixCacheHits))
+                .description("Tokens found in the prefix cache").register(registry);
+        Gauge.builder("ember:model_loaded", service, s -> s.loaded() ? 1 : 0)
+                .description("1 while the model is in memory, 0 while idle-unloaded").register(registry);
+    }
+
+    private static double read(ModelService s, java.util.function.ToDoubleFunction<Engine> f) {
+        Engine e = s.engine();
+        return e == null ? 0 : f.applyAsDouble(e);
     }
 
     void bind(Engine engine) {
@@ -86,6 +108,11 @@ public class ServerMetrics {
                 .description("Tokens looked up in the prefix cache").register(registry);
         FunctionCounter.builder("ember:prefix_cache_hits", engine, Engine::prefixCacheHits)
                 .description("Tokens found in the prefix cache").register(registry);
+        attach(engine);
+    }
+
+    /** The engine's timing hooks (per-step tokens, per-request phases). */
+    void attach(Engine engine) {
         engine.setObserver(new EngineObserver() {
             @Override
             public void iteration(int tokens) {

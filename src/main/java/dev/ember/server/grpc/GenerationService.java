@@ -33,7 +33,7 @@ public class GenerationService implements Generation {
 
     @Override
     public Uni<GenerateResponse> generate(GenerateRequest request) {
-        return Uni.createFrom().deferred(() -> Completion.collect(service.generate(GenerateRequests.toEngine(request, service))))
+        return service.leasedUni(() -> Completion.collect(service.generate(GenerateRequests.toEngine(request, service))))
                 .map(c -> GenerateResponse.newBuilder()
                         .setText(c.text())
                         .addAllTokens(Arrays.stream(c.tokens()).boxed().toList())
@@ -45,7 +45,7 @@ public class GenerationService implements Generation {
 
     @Override
     public Multi<GenerateStreamResponse> generateStream(GenerateRequest request) {
-        return Multi.createFrom().deferred(() -> service.generate(GenerateRequests.toEngine(request, service)))
+        return service.leased(() -> service.generate(GenerateRequests.toEngine(request, service)))
                 .map(GenerationService::message)
                 .onFailure().transform(GrpcErrors::toStatus);
     }
@@ -62,18 +62,19 @@ public class GenerationService implements Generation {
 
     @Override
     public Uni<TokenizeResponse> tokenize(TokenizeRequest request) {
-        return Uni.createFrom().item(() -> {
+        return service.leasedUni(() -> Uni.createFrom().item(() -> {
             service.checkModel(request.getModel());
             int[] ids = service.tokenizer().encode(request.getText(), request.getAddSpecial(), true);
             return TokenizeResponse.newBuilder().addAllTokens(Arrays.stream(ids).boxed().toList()).build();
-        }).onFailure().transform(GrpcErrors::toStatus);
+        })).onFailure().transform(GrpcErrors::toStatus);
     }
 
     @Override
     public Uni<ListModelsResponse> listModels(ListModelsRequest request) {
-        return Uni.createFrom().item(() -> ListModelsResponse.newBuilder().addModels(ModelInfo.newBuilder()
+        return service.leasedUni(() -> Uni.createFrom().item(() -> ListModelsResponse.newBuilder().addModels(ModelInfo.newBuilder()
                 .setId(service.modelName())
                 .setContextLength(service.contextSize())
-                .setVocabSize(service.tokenizer().vocabSize())).build());
+                .setVocabSize(service.tokenizer().vocabSize())).build()))
+                .onFailure().transform(GrpcErrors::toStatus);
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ember.engine.TokenEvent;
 import dev.ember.server.ApiException;
+import dev.ember.server.ModelService;
 import dev.ember.server.EmberConfig;
 import dev.ember.server.grpc.BearerKey;
 import dev.ember.server.grpc.Completion;
@@ -165,21 +166,35 @@ public class KServeRoutes {
             JsonNode body = body(ctx);
             var events = model.stream(textInput(body), generateParameters(body));
             HttpServerResponse r = ctx.response();
-            r.setStatusCode(200).setChunked(true)
-                    .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-                    .putHeader("Cache-Control", "no-cache");
             Context context = Vertx.currentContext();
+            // The SSE head goes out with the first event: the stream waits for the model when it is (re)loading,
+            // and a refusal before any event (validation, draining) still gets a plain JSON error with its status.
             Cancellable subscription = events.emitOn(task -> context.runOnContext(v -> task.run())).subscribe().with(
-                    e -> sse(r, streamEvent(e)),
+                    e -> {
+                        startSse(r);
+                        sse(r, streamEvent(e));
+                    },
                     failure -> {
+                        if (!r.headWritten()) {
+                            fail(r, failure);
+                            return;
+                        }
                         sse(r, JSON.createObjectNode().put("error", failure.getMessage()));
                         if (!r.closed()) r.end();
                     },
                     () -> {
+                        startSse(r);
                         if (!r.closed()) r.end();
                     });
             r.closeHandler(v -> subscription.cancel());
         });
+    }
+
+    private static void startSse(HttpServerResponse r) {
+        if (r.headWritten() || r.closed()) return;
+        r.setStatusCode(200).setChunked(true)
+                .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+                .putHeader("Cache-Control", "no-cache");
     }
 
     private ObjectNode streamEvent(TokenEvent e) {
@@ -281,6 +296,7 @@ public class KServeRoutes {
             case IllegalStateException e -> 503;
             default -> 500;
         };
+        if (status == 503 && !r.headWritten()) r.putHeader("Retry-After", String.valueOf(ModelService.RETRY_AFTER_SECONDS));
         error(r, status, t.getMessage());
     }
 

@@ -46,10 +46,13 @@ public class TextGeneration {
         }
     }
 
+    /** Runs under a lease: waits for the model when it is (re)loading, refused while the server drains. */
     Multi<TokenEvent> stream(String text, Map<String, ?> parameters) {
-        // Text is tokenized with the model's BOS rule and special-token text parsed, like the ember.v1 API.
-        GenerationRequest request = GenerateParameters.toEngine(service.tokenizer().encode(text, true, true), parameters);
-        return service.generate(request);
+        return service.leased(() -> {
+            // Text is tokenized with the model's BOS rule and special-token text parsed, like the ember.v1 API.
+            GenerationRequest request = GenerateParameters.toEngine(service.tokenizer().encode(text, true, true), parameters);
+            return service.generate(request);
+        });
     }
 
     Uni<Completion> complete(String text, Map<String, ?> parameters) {

@@ -29,6 +29,8 @@ final class Errors {
             Sse.done(r);
             return;
         }
+        // 503 (draining, loading): tell clients and proxies when to retry.
+        if (status == 503) r.putHeader("Retry-After", String.valueOf(dev.ember.server.ModelService.RETRY_AFTER_SECONDS));
         r.setStatusCode(status).putHeader("Content-Type", "application/json").end(body(message, type, param, code));
     }
 

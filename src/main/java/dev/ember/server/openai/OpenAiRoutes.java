@@ -68,22 +68,23 @@ public class OpenAiRoutes {
 
     private void route(io.vertx.ext.web.Route r, BodyHandler body, BiConsumer<RoutingContext, JsonNode> handler) {
         if (body != null) r.handler(body);
-        r.handler(ctx -> {
-            try {
-                checkApiKey(ctx);
-                if (!service.ready()) throw new ApiException(503, "server_error", null, "the model is still loading", "not_ready");
-                handler.accept(ctx, body != null ? parse(ctx) : null);
-            } catch (ApiException e) {
-                Errors.send(ctx.response(), e);
-            } catch (ChatTemplateException e) {
-                Errors.send(ctx.response(), 400, e.getMessage(), "invalid_request_error", "messages", "chat_template_error");
-            } catch (IllegalArgumentException e) {
-                Errors.send(ctx.response(), 400, e.getMessage(), "invalid_request_error", null, "invalid_value");
-            } catch (RuntimeException e) {
-                LOG.error("request failed", e);
-                Errors.send(ctx.response(), 500, "internal error: " + e, "server_error", null, null);
+        r.handler(ctx -> handle(ctx, () -> {
+            checkApiKey(ctx);
+            JsonNode json = body != null ? parse(ctx) : null;
+            // The lease holds the model in memory until the response ends, and waits for a (re)load if needed.
+            ModelService.Lease lease = service.enter();
+            ctx.addEndHandler(v -> lease.close());
+            if (lease.ready().isDone() && !lease.ready().isCompletedExceptionally()) {
+                handler.accept(ctx, json);
+                return;
             }
-        });
+            io.vertx.core.Context vertxContext = io.vertx.core.Vertx.currentContext();
+            lease.ready().whenComplete((l, failure) -> vertxContext.runOnContext(v -> handle(ctx, () -> {
+                if (failure != null) throw failure instanceof ApiException a ? a
+                        : new ApiException(503, "server_error", null, "the model is not available: " + failure.getMessage(), "not_ready");
+                handler.accept(ctx, json);
+            })));
+        }));
         r.failureHandler(ctx -> {
             int status = ctx.statusCode();
             if (status == 413) {
@@ -93,6 +94,21 @@ public class OpenAiRoutes {
                         status >= 400 && status < 500 ? "invalid_request_error" : "server_error", null, null);
             }
         });
+    }
+
+    private static void handle(RoutingContext ctx, Runnable action) {
+        try {
+            action.run();
+        } catch (ApiException e) {
+            Errors.send(ctx.response(), e);
+        } catch (ChatTemplateException e) {
+            Errors.send(ctx.response(), 400, e.getMessage(), "invalid_request_error", "messages", "chat_template_error");
+        } catch (IllegalArgumentException e) {
+            Errors.send(ctx.response(), 400, e.getMessage(), "invalid_request_error", null, "invalid_value");
+        } catch (RuntimeException e) {
+            LOG.error("request failed", e);
+            Errors.send(ctx.response(), 500, "internal error: " + e, "server_error", null, null);
+        }
     }
 
     private void checkApiKey(RoutingContext ctx) {
@@ -155,7 +171,7 @@ public class OpenAiRoutes {
 
     private int[] tokenIds(JsonNode arr) {
         if (!arr.isArray() || arr.isEmpty()) throw ApiException.badParam("prompt", "token-id prompts must be non-empty arrays of integers");
-        int vocab = service.model().config().vocabSize();
+        int vocab = service.vocabSize();
         int[] ids = new int[arr.size()];
         for (int i = 0; i < ids.length; i++) {
             JsonNode e = arr.get(i);
@@ -247,7 +263,7 @@ public class OpenAiRoutes {
 
     private Generation start(RoutingContext ctx, List<int[]> prompts, GenerationOptions opts, String prefix, boolean chat) {
         int ctxSize = service.contextSize();
-        int vocab = service.model().config().vocabSize();
+        int vocab = service.vocabSize();
         opts.sampling().build().logitBias().keySet().forEach(id -> {
             if (id < 0 || id >= vocab) throw ApiException.badParam("logit_bias", "logit_bias token id " + id + " is not in the vocabulary (0.." + (vocab - 1) + ")");
         });
