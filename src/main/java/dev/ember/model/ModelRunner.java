@@ -155,9 +155,9 @@ public final class ModelRunner {
     }
 
     /**
-     * Causal attention of every (token, head) over its own sequence's cached positions 0..pos, with
-     * llama.cpp's summation orders (see {@link GgmlDot}): P·V is accumulated per output dimension in
-     * 8 lanes (batches of 2+ tokens, tinyBLAS) or 32 lanes (single-token batches, ggml_vec_dot_f32).
+     * Causal attention of every (token, head) over its own sequence's cached positions 0..pos, in
+     * ggml_vec_dot_f32's summation order for both Q·Kᵀ and P·V (see {@link GgmlDot}): P·V is accumulated
+     * per output dimension in 32 FMA lanes, position t in lane t mod 32.
      */
     private void attention(Batch batch, float[] keys, float[] values) {
         int n = batch.size();
@@ -166,7 +166,7 @@ public final class ModelRunner {
         int hd = c.headDim();
         int qDim = c.qDim();
         int kvDim = c.kvDim();
-        int lanes = 32;
+        int lanes = GgmlDot.LANES;
         pool.forRange(n * heads, (from, to) -> {
             for (int task = from; task < to; task++) {
                 int i = task / heads;
@@ -179,7 +179,7 @@ public final class ModelRunner {
                 int qOff = i * qDim + h * hd;
                 int kvOff = (h / group) * hd;
                 for (int t = 0; t <= pos; t++) {
-                    s[t] = GgmlDot.vecDotF32(keys, table.slot(t) * kvDim + kvOff, q, qOff, hd);
+                    s[t] = GgmlDot.vecDotF32(keys, table.slot(t) * kvDim + kvOff, q, qOff, hd, sc.dotLanes);
                 }
                 Ops.softmax(s, 0, pos + 1, attnScale);
                 java.util.Arrays.fill(acc, 0, hd * lanes, 0f);
@@ -193,9 +193,7 @@ public final class ModelRunner {
                     }
                 }
                 int outOff = i * qDim + h * hd;
-                for (int d = 0; d < hd; d++) {
-                    att[outOff + d] = lanes == 8 ? GgmlDot.hsum8(acc, d * 8) : GgmlDot.reduce32(acc, d * 32);
-                }
+                for (int d = 0; d < hd; d++) att[outOff + d] = GgmlDot.reduce32(acc, d * lanes);
             }
         });
     }
@@ -204,6 +202,7 @@ public final class ModelRunner {
     private static final class Scratch {
         private float[] scores = new float[256];
         private float[] acc = new float[32 * 128];
+        final float[] dotLanes = new float[GgmlDot.LANES]; // accumulators of one Q·K dot
 
         float[] scores(int n) {
             if (scores.length < n) scores = new float[Math.max(n, scores.length * 2)];

@@ -1,27 +1,29 @@
 package dev.ember.compute.cpu;
 
 /**
- * Float dot products in the exact summation orders of ggml's AVX2 CPU kernels, for the attention
- * products (which run in F32 on an F32 KV cache). Two orders occur in llama.cpp:
- * <ul>
- * <li>{@code ggml_vec_dot_f32}: four 8-lane FMA accumulators over 32-element steps (element i in
- *     accumulator lane i mod 32), reduced as GGML_F32x8_REDUCE, then leftovers fused into the float sum.
- *     Used for Q·Kᵀ always, and for P·V when the batch has one token.</li>
- * <li>llamafile's tinyBLAS (prompt batches of 2+ tokens): one 8-lane FMA accumulator over the whole
- *     row (element i in lane i mod 8), reduced as hsum_float_8. Used for P·V.</li>
- * </ul>
- * The orders matter beyond the last bit for quantized models: a 1-ulp difference in an attention output
- * can move a Q8_0 activation across a rounding boundary.
+ * Float dot products in the exact summation order of ggml's AVX2 {@code ggml_vec_dot_f32}: four 8-lane
+ * FMA accumulators over 32-element steps (element i in accumulator lane i mod 32), reduced as
+ * GGML_F32x8_REDUCE, then leftovers fused into the float sum. The attention products (F32 on an F32 KV
+ * cache) follow it: the fixture references match it for Q·Kᵀ and P·V at every batch size (an 8-lane
+ * tinyBLAS order for P·V in prompt batches did not). The order matters beyond the last bit for quantized
+ * models: a 1-ulp difference in an attention output can move a Q8_0 activation across a rounding boundary.
  */
 public final class GgmlDot {
     private GgmlDot() {}
 
-    /** Σ x[xo+i]·y[yo+i] for i < n, as ggml_vec_dot_f32 on AVX2/FMA. */
-    public static float vecDotF32(float[] x, int xo, float[] y, int yo, int n) {
+    /** Accumulator lanes of ggml_vec_dot_f32 (GGML_F32_STEP). */
+    public static final int LANES = 32;
+
+    /**
+     * Σ x[xo+i]·y[yo+i] for i < n, as ggml_vec_dot_f32 on AVX2/FMA.
+     *
+     * @param acc scratch of {@link #LANES} floats (overwritten), so the hot loop allocates nothing
+     */
+    public static float vecDotF32(float[] x, int xo, float[] y, int yo, int n, float[] acc) {
         int np = n & ~31;
         float sum = 0f;
         if (np > 0) {
-            float[] acc = new float[32];
+            java.util.Arrays.fill(acc, 0, LANES, 0f);
             for (int i = 0; i < np; i++) acc[i & 31] = Math.fma(x[xo + i], y[yo + i], acc[i & 31]);
             sum = reduce32(acc, 0);
         }
@@ -42,9 +44,4 @@ public final class GgmlDot {
         return Lanes.reduce8(l0, l1, l2, l3, l4, l5, l6, l7);
     }
 
-    /** hsum_float_8 of one 8-lane accumulator acc[off + lane]. */
-    public static float hsum8(float[] acc, int off) {
-        return Lanes.hsum8(acc[off], acc[off + 1], acc[off + 2], acc[off + 3],
-                acc[off + 4], acc[off + 5], acc[off + 6], acc[off + 7]);
-    }
 }

@@ -76,11 +76,4 @@ public final class Ops {
         x[off + i] = e;
         return e;
     }
-
-    /** Plain float dot product of two rows. */
-    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        float s = 0;
-        for (int i = 0; i < n; i++) s += a[aOff + i] * b[bOff + i];
-        return s;
-    }
 }

@@ -141,7 +141,7 @@ public class OpenAiRoutes {
         List<int[]> prompts = prompts(body.get("prompt"));
         GenerationOptions opts = GenerationOptions.read(body, 16, service.config().maxN(), false);
         Generation g = start(ctx, prompts, opts, "cmpl-", false);
-        if (opts.stream()) streamCompletion(ctx, g); else collect(ctx, g, false);
+        if (opts.stream()) stream(ctx, g, false); else collect(ctx, g, false);
     }
 
     /**
@@ -160,23 +160,24 @@ public class OpenAiRoutes {
                 out.add(t.encode(e.asText(), true, true));
             }
         } else if (p.isArray() && !p.isEmpty() && p.get(0).isArray()) {
-            for (JsonNode e : p) out.add(tokenIds(e));
+            for (JsonNode e : p) out.add(tokenIds(e, "prompt"));
         } else if (p.isArray() && !p.isEmpty()) {
-            out.add(tokenIds(p));
+            out.add(tokenIds(p, "prompt"));
         } else {
             throw ApiException.badParam("prompt", "'prompt' must be a non-empty string, array of strings, or array of token ids");
         }
         return out;
     }
 
-    private int[] tokenIds(JsonNode arr) {
-        if (!arr.isArray() || arr.isEmpty()) throw ApiException.badParam("prompt", "token-id prompts must be non-empty arrays of integers");
+    /** A non-empty array of in-vocabulary token ids; errors name {@code param}. */
+    private int[] tokenIds(JsonNode arr, String param) {
+        if (!arr.isArray() || arr.isEmpty()) throw ApiException.badParam(param, "'" + param + "' token ids must be a non-empty array of integers");
         int vocab = service.vocabSize();
         int[] ids = new int[arr.size()];
         for (int i = 0; i < ids.length; i++) {
             JsonNode e = arr.get(i);
             if (!e.isIntegralNumber() || e.asLong() < 0 || e.asLong() >= vocab) {
-                throw ApiException.badParam("prompt", "token id " + e + " is not in the vocabulary (0.." + (vocab - 1) + ")");
+                throw ApiException.badParam(param, "token id " + e + " is not in the vocabulary (0.." + (vocab - 1) + ")");
             }
             ids[i] = e.asInt();
         }
@@ -209,7 +210,7 @@ public class OpenAiRoutes {
         int[] ids = tok.encode(prompt, false, true);
         GenerationOptions opts = GenerationOptions.read(body, -1, service.config().maxN(), true);
         Generation g = start(ctx, List.of(ids), opts, "chatcmpl-", true);
-        if (opts.stream()) streamChat(ctx, g); else collect(ctx, g, true);
+        if (opts.stream()) stream(ctx, g, true); else collect(ctx, g, true);
     }
 
     private static final java.util.Set<String> ROLES = java.util.Set.of("system", "developer", "user", "assistant", "tool");
@@ -350,14 +351,6 @@ public class OpenAiRoutes {
         else Errors.send(resp, 500, "generation failed: " + failure.getMessage(), "server_error", null, null);
     }
 
-    private void streamCompletion(RoutingContext ctx, Generation g) {
-        stream(ctx, g, false);
-    }
-
-    private void streamChat(RoutingContext ctx, Generation g) {
-        stream(ctx, g, true);
-    }
-
     /** One SSE chunk per event and choice; a usage chunk when asked; then [DONE]. */
     private void stream(RoutingContext ctx, Generation g, boolean chat) {
         HttpServerResponse resp = ctx.response();
@@ -453,17 +446,9 @@ public class OpenAiRoutes {
         service.checkModel(JsonFields.string(body, "model"));
         JsonNode tokens = body.get("tokens");
         if (tokens == null || !tokens.isArray()) throw ApiException.badParam("tokens", "'tokens' (an array of token ids) is required");
-        int[] ids = tokens.isEmpty() ? new int[0] : tokenIdsOrEmpty(tokens);
+        int[] ids = tokens.isEmpty() ? new int[0] : tokenIds(tokens, "tokens");
         ObjectNode o = Errors.JSON.createObjectNode();
         o.put("prompt", service.tokenizer().decode(ids));
         ctx.response().putHeader("Content-Type", "application/json").end(o.toString());
-    }
-
-    private int[] tokenIdsOrEmpty(JsonNode arr) {
-        try {
-            return tokenIds(arr);
-        } catch (ApiException e) {
-            throw ApiException.badParam("tokens", e.getMessage().replace("prompt", "tokens"));
-        }
     }
 }
