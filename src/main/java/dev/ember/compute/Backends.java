@@ -1,0 +1,27 @@
+package dev.ember.compute;
+
+import dev.ember.compute.dsl.JavaBackend;
+import java.util.List;
+
+/** Opens kernel backends by name: {@code java} (the kernels run as Java), {@code opencl}, {@code cuda}. */
+public final class Backends {
+    /** Every kernel backend name, in the order tests report them. */
+    public static final List<String> NAMES = List.of("java", "opencl", "cuda");
+
+    private Backends() {}
+
+    /**
+     * Opens the named backend on its first usable device.
+     *
+     * @throws BackendUnavailableException when this machine cannot run it (the message says why)
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public static Backend open(String name) {
+        return switch (name) {
+            case "java" -> new JavaBackend();
+            case "opencl" -> throw new BackendUnavailableException("the opencl backend is not part of this build yet");
+            case "cuda" -> throw new BackendUnavailableException("the cuda backend is not part of this build yet");
+            default -> throw new IllegalArgumentException("unknown backend '" + name + "' (expected one of cpu, " + String.join(", ", NAMES) + ")");
+        };
+    }
+}
