@@ -1,54 +1,114 @@
 #!/usr/bin/env bash
-# Cold start: process start -> first streamed token over REST, for ./ember serve and (when present)
-# llama-server on the same file. Each run starts a fresh server, polls /health, then times a streaming
-# /v1/completions request whose first `data:` chunk with text ends the measurement; the server is stopped.
+# Cold start: process start -> first streamed token, for ./ember serve over REST and over gRPC, each without and
+# with the AOT cache (target/quarkus-app/ember.aot, made by ./mvnw package or ./ember aot-train), and for
+# llama-server (REST; when present) on the same files. Each run starts a fresh server and stops it after the token.
+#   REST: curl polls /v1/models, then streams a max_tokens 1 /v1/completions; the first `data:` chunk with text ends it.
+#   gRPC: ember.v1.Generation/GenerateStream (max_tokens 1); the first message with a token ends it. The probe is
+#         grpcurl when on PATH (after curl polls the port), else perf/GrpcFirstToken.java (JDK only), started and
+#         loaded *before* the server so that its own JVM start-up is not counted; it connects as soon as the port opens.
 #
-# usage: perf/cold-start.sh [-r RUNS] MODEL.gguf
+# usage: perf/cold-start.sh [-r RUNS] MODEL.gguf [MODEL.gguf ...]
 #   LLAMA_SERVER=path (default ../llama.cpp/src/build/bin/llama-server); EMBER_JAVA_OPTS passes JVM options.
-# Prints one line per run and the median / max per server, plus Ember's RSS after the first request.
+# Prints one line per run and, per model and server/protocol/cache, the median and max over the runs and the
+# server's RSS after the first token (min-max over the runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=5
 while getopts "r:" o; do case $o in r) runs=$OPTARG ;; *) exit 2 ;; esac; done
 shift $((OPTIND - 1))
-model=${1:?usage: $0 [-r RUNS] MODEL.gguf}
+[ $# -ge 1 ] || { echo "usage: $0 [-r RUNS] MODEL.gguf [MODEL.gguf ...]" >&2; exit 2; }
 llama=${LLAMA_SERVER:-../llama.cpp/src/build/bin/llama-server}
 port=18090
+java_home=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+cache=target/quarkus-app/ember.aot
+tmp=$(mktemp -d)
+server=
+cleanup() { [ -n "$server" ] && kill -9 "$server" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
 
-first_token_ms() { # $1 = start epoch ns; polls until the server answers, then streams one request
-  local start=$1
-  for _ in $(seq 1 600); do
-    if curl -sf -o /dev/null "http://127.0.0.1:$port/v1/models"; then break; fi
-    sleep 0.01
-  done
+if command -v grpcurl > /dev/null; then probe=grpcurl
+else probe=java; "$java_home/bin/javac" -d "$tmp/probe" perf/GrpcFirstToken.java; fi
+
+now_ns() { date +%s%N; }
+wait_port() { for _ in $(seq 1 6000); do curl -sf -o /dev/null "http://127.0.0.1:$port/v1/models" && return; sleep 0.01; done; }
+
+# rest_token START: prints the epoch ns of the first streamed completion token (the server is starting).
+rest_token() {
+  wait_port
   curl -sN "http://127.0.0.1:$port/v1/completions" -H 'Content-Type: application/json' \
     -d '{"prompt":"Once upon a time","max_tokens":1,"temperature":0,"stream":true}' | while read -r line; do
-      case "$line" in data:*\"text\":\"?*) echo $(( ($(date +%s%N) - start) / 1000000 )); break ;; esac
+      case "$line" in data:*\"text\":\"?*) now_ns; break ;; esac
     done || true  # the loop leaves at the first token, so curl ends with a broken pipe
 }
 
-measure() { # $1 = label, rest = command
-  local label=$1; shift
-  local times=()
-  for r in $(seq 1 "$runs"); do
-    if curl -s -o /dev/null "http://127.0.0.1:$port/"; then echo "port $port is busy: stop what runs there first" >&2; exit 1; fi
-    local start; start=$(date +%s%N)
-    "$@" > /tmp/cold-start-server.log 2>&1 &
-    local pid=$!
-    local ms; ms=$(first_token_ms "$start")
-    local rss=""
-    if [ -r /proc/$pid/status ]; then rss=$(awk '/VmRSS/{print $2}' /proc/$pid/status); fi
-    # the java launcher execs, so $pid is the JVM itself; llama-server likewise
-    kill $pid 2>/dev/null
-    for _ in $(seq 1 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-    kill -9 $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
-    echo "$label run $r: first token after ${ms} ms${rss:+, RSS $((rss / 1024)) MiB}"
-    times+=("$ms")
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk -v l="$label" '{a[NR]=$1} END {printf "%s: median %d ms, max %d ms over %d runs\n", l, a[int((NR+1)/2)], a[NR], NR}'
+# grpcurl_token: the same over gRPC with grpcurl (no reflection on the server: the .proto is given).
+grpcurl_token() {
+  wait_port
+  grpcurl -plaintext -import-path src/main/proto -proto ember.proto -d '{"prompt":"Once upon a time","max_tokens":1}' \
+    "127.0.0.1:$port" ember.v1.Generation/GenerateStream | while read -r line; do
+      case "$line" in *\"token\"*) now_ns; break ;; esac
+    done || true
 }
 
-measure "ember" ./ember serve --model "$model" --port $port
-if [ -x "$llama" ]; then
-  measure "llama-server" "$llama" -m "$model" --port $port -c 512 -np 1
-fi
+# run_once PROTO CMD...: one cold start; sets ms and rss.
+run_once() {
+  local proto=$1; shift
+  if curl -s -o /dev/null "http://127.0.0.1:$port/"; then echo "port $port is busy: stop what runs there first" >&2; exit 1; fi
+  local start token="" cpid=""
+  if [ "$proto" = grpc ] && [ "$probe" = java ]; then
+    "$java_home/bin/java" -cp "$tmp/probe" GrpcFirstToken "$port" "Once upon a time" 300 > "$tmp/probe.out" 2> "$tmp/probe.err" &
+    cpid=$!
+    for _ in $(seq 1 1000); do grep -q '^ready' "$tmp/probe.out" 2>/dev/null && break; sleep 0.01; done
+  fi
+  start=$(now_ns)
+  "$@" > "$tmp/server.log" 2>&1 &
+  server=$!
+  case $proto in
+    rest) token=$(rest_token) ;;
+    grpc) if [ -n "$cpid" ]; then wait "$cpid" || true; token=$(sed -n 2p "$tmp/probe.out"); else token=$(grpcurl_token); fi ;;
+  esac
+  rss=""
+  # the launcher execs, so $server is the JVM itself; llama-server likewise
+  if [ -r "/proc/$server/status" ]; then rss=$(awk '/VmRSS/{print int($2 / 1024)}' "/proc/$server/status"); fi
+  kill "$server" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=
+  if [ -z "$token" ]; then
+    echo "no first token: server log tail and probe output follow" >&2; tail -n 5 "$tmp/server.log" >&2
+    cat "$tmp/probe.err" 2>/dev/null >&2 || true; exit 1
+  fi
+  ms=$(( (token - start) / 1000000 ))
+}
+
+# measure LABEL PROTO CMD...: RUNS cold starts, one line each, then the summary line.
+measure() {
+  local label=$1 proto=$2; shift 2
+  local times=() rsss=()
+  for r in $(seq 1 "$runs"); do
+    run_once "$proto" "$@"
+    echo "  $label run $r: first token after ${ms} ms${rss:+, RSS ${rss} MiB}"
+    times+=("$ms"); [ -n "$rss" ] && rsss+=("$rss")
+  done
+  local r; r=$(printf '%s\n' "${rsss[@]}" | sort -n | awk 'NR==1{lo=$1} {hi=$1} END {if (NR) printf ", RSS %d-%d MiB", lo, hi}')
+  printf '%s\n' "${times[@]}" | sort -n | awk -v l="$label" -v r="$r" \
+    '{a[NR]=$1} END {printf "%s: median %d ms, max %d ms over %d runs%s\n", l, a[int((NR+1)/2)], a[NR], NR, r}' | tee -a "$tmp/summary"
+}
+
+for model in "$@"; do
+  name=$(basename "$model" .gguf)
+  echo "== $name"
+  for proto in rest grpc; do
+    EMBER_AOT_CACHE=off measure "$name ember $proto, no AOT cache" $proto ./ember serve --model "$model" --port $port
+    if [ -s "$cache" ]; then
+      measure "$name ember $proto, AOT cache" $proto ./ember serve --model "$model" --port $port
+      grep -q 'AOT cache used' "$tmp/server.log" || echo "  (warning: the last run did not log 'AOT cache used': $(grep -o 'AOT cache ignored: .*' "$tmp/server.log" | head -c 200))"
+    else
+      echo "  ($cache is missing: ./mvnw package or ./ember aot-train makes it; AOT runs skipped)"
+    fi
+  done
+  if [ -x "$llama" ]; then
+    measure "$name llama-server rest" rest "$llama" -m "$model" --port $port -c 512 -np 1
+  fi
+done
+echo "== summary (gRPC probe: $probe)"
+cat "$tmp/summary"

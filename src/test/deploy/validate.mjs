@@ -127,8 +127,8 @@ for (const [name, [validate, breakIt]] of Object.entries(ksBroken)) {
   const o = clone(ks); breakIt(o); expectFailure(`kserve: ${name}`, () => validate(o));
 }
 
-// ---- SAM template (no maintained SAM linter is installable here: npm cfn-lint 1.9.7 predates
-// PackageType/ImageUri/FunctionUrlConfig; the Python cfn-lint needs PyPI). Structure only. ----
+// ---- SAM template: structure and Ember's invariants (npm cfn-lint 1.9.7 predates PackageType/FunctionUrlConfig;
+// deploy-test.sh also runs the Python cfn-lint where the machine has it). ----
 const cfnTags = ["Ref", "GetAtt", "Sub", "Join", "Select", "If", "Equals", "FindInMap", "ImportValue", "Split", "GetAZs", "Base64"]
   .map((t) => ({ tag: `!${t}`, resolve: (v) => ({ [t === "Ref" ? "Ref" : `Fn::${t}`]: v }) }));
 for (const t of ["Sub", "Join", "Select", "If", "Equals", "FindInMap", "Split", "GetAtt"]) {
@@ -147,6 +147,10 @@ function samInvariants(t) {
   const image = p.PackageType === "Image" && p.ImageUri;
   const runtime = /^java(2[1-9]|[3-9]\d)$/.test(p.Runtime ?? "");
   assert(image || runtime, "a container image or a Java 21+ runtime");
+  if (runtime) {
+    assert(p.Handler === "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest", "Handler: Quarkus' QuarkusStreamHandler::handleRequest");
+    assert(/function\.zip$/.test(p.CodeUri ?? ""), "CodeUri: the Lambda build's function.zip");
+  }
   assert(p.FunctionUrlConfig || Object.values(p.Events || {}).some((e) => e.Type === "HttpApi"), "FunctionUrlConfig or an HttpApi event");
   if (p.FunctionUrlConfig) assert(["AWS_IAM", "NONE"].includes(p.FunctionUrlConfig.AuthType), "FunctionUrlConfig.AuthType");
   assert(p.Environment?.Variables?.EMBER_MODEL, "EMBER_MODEL in the environment");
@@ -166,6 +170,9 @@ check("lambda/template.yaml: SAM structure", () => samInvariants(samParse(samTex
 expectFailure("lambda: a zip function on java17", () => {
   const t = samParse(samText); const p = t.Resources.EmberFunction.Properties;
   delete p.PackageType; delete p.ImageUri; p.Runtime = "java17"; samInvariants(t);
+});
+expectFailure("lambda: another handler", () => {
+  const t = samParse(samText); t.Resources.EmberFunction.Properties.Handler = "dev.ember.cli.EmberMain::main"; samInvariants(t);
 });
 expectFailure("lambda: Timeout 3600", () => { const t = samParse(samText); t.Globals.Function.Timeout = 3600; samInvariants(t); });
 

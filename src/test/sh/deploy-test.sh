@@ -33,6 +33,17 @@ else fail "dockerfilelint deploy/Dockerfile"; cat "$tmp/lint.txt"; fi
 if "$lint" "$tmp/Dockerfile.broken" > /dev/null 2>&1; then fail "dockerfilelint accepted a broken Dockerfile"
 else pass "dockerfilelint rejects a broken Dockerfile"; fi
 
+# 2b. cfn-lint (AWS's CloudFormation/SAM linter) on the SAM template where the machine has it; a broken copy must fail.
+if command -v cfn-lint > /dev/null && cfn-lint --version > /dev/null 2>&1; then
+  if cfn-lint deploy/lambda/template.yaml > "$tmp/cfn.txt" 2>&1; then pass "cfn-lint deploy/lambda/template.yaml ($(cfn-lint --version))"
+  else fail "cfn-lint deploy/lambda/template.yaml"; cat "$tmp/cfn.txt"; fi
+  sed 's/!GetAtt EmberFunctionUrl.FunctionUrl/!GetAtt EmberFunctionUri.FunctionUrl/' deploy/lambda/template.yaml > "$tmp/template.broken.yaml"
+  if cfn-lint "$tmp/template.broken.yaml" > /dev/null 2>&1; then fail "cfn-lint accepted a template with an unknown resource"
+  else pass "cfn-lint rejects a template with an unknown resource"; fi
+else
+  echo "skip cfn-lint: not installed here (the SAM template is checked structurally above)"
+fi
+
 # 3. The entrypoint's arguments, with a stub java that prints them.
 mkdir -p "$tmp/bin"; printf '#!/bin/sh\necho "$@"\n' > "$tmp/bin/java"; chmod +x "$tmp/bin/java"
 entry() { env -i PATH="$tmp/bin:/usr/bin:/bin" "$@"; }

@@ -32,6 +32,7 @@ public final class Cli {
               template  --template F.jinja --conversation C.json [--bos S] [--eos S]
               make-model --shape llama-1b|qwen2-0.5b|tiny --quant f32|f16|q8_0|q4_0|q4_k_m|q6_k --out F [--seed S] [--vocab F | --fixtures DIR]
                         (random N(0,0.02) weights; qwen2-0.5b has GPT-2's 50257-token vocab, not Qwen's)
+              aot-train --model F [serve options]   (the AOT cache's training run; ./mvnw package runs it)
             --model F: a GGUF file, or hf://OWNER/REPO/FILE[@REVISION] downloaded once into the cache
               (-Dember.hub-url / HF_ENDPOINT, -Dember.cache-dir / EMBER_CACHE, HF_TOKEN, HF_HUB_OFFLINE=1)
             """;

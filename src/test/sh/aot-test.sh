@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The AOT cache end to end through ./ember (run by .ci/run after packaging): `./mvnw package` made
+# target/quarkus-app/ember.aot with its stamp; ./ember serve uses it and says so; a stale stamp, other JVM
+# options and a damaged cache file are each logged as "AOT cache ignored: <reason>" and the server still answers.
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+fx=../shared/fixtures
+model=$fx/models/stories260K-f32.gguf
+port=${EMBER_AOT_TEST_PORT:-18082}
+cache=target/quarkus-app/ember.aot
+passed=0; failed=0
+pass() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1"; }
+tmp=$(mktemp -d)
+server=
+cleanup() { [ -n "$server" ] && { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+# serve ENV...: starts ./ember serve with the environment given, waits for the model, asks for a completion
+# (its text goes to $tmp/answer), stops the server; its log is $tmp/serve.log.
+serve() {
+  env "$@" ./ember serve --model "$model" --port "$port" --ctx-size 128 > "$tmp/serve.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 240); do
+    curl -sf -o /dev/null "http://127.0.0.1:$port/health" && break
+    kill -0 "$server" 2>/dev/null || break
+    sleep 0.25
+  done
+  curl -s "http://127.0.0.1:$port/v1/completions" -H 'Content-Type: application/json' \
+    -d '{"prompt":"Once upon a time","max_tokens":8,"temperature":0}' \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["choices"][0]["text"])' > "$tmp/answer" 2>/dev/null
+  kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; server=
+}
+answered() { [ -s "$tmp/answer" ] && [ "$(cat "$tmp/answer")" = "$(cat "$tmp/reference")" ]; }
+
+if [ ! -s "$cache" ] || [ ! -s "$cache.stamp" ]; then
+  fail "$cache and its stamp are missing: ./mvnw package makes them (profile aot-cache)"
+  echo "aot: $passed passed, $failed failed"; exit 1
+fi
+grep -q "^app: " "$cache.stamp" && grep -q "^jvm: " "$cache.stamp" && pass "the build wrote $cache ($(( $(stat -c %s "$cache") / 1048576 )) MiB) and its stamp" \
+  || fail "stamp lacks its fields: $(cat "$cache.stamp")"
+
+# The reference answer, with no cache at all: nothing about the cache may be logged then.
+serve EMBER_AOT_CACHE=off
+cp "$tmp/answer" "$tmp/reference"
+if [ -s "$tmp/reference" ] && ! grep -q 'AOT cache' "$tmp/serve.log"; then pass "EMBER_AOT_CACHE=off: serves, says nothing of a cache"
+else fail "EMBER_AOT_CACHE=off"; cat "$tmp/serve.log"; fi
+
+# 1. The cache the build made is used.
+serve X=1
+if grep -q "AOT cache used: .*ember.aot" "$tmp/serve.log" && ! grep -q '\[error *\]\[aot\]' "$tmp/serve.log" && answered; then
+  pass "serve with the built cache logs 'AOT cache used' and answers the same text"
+else fail "serve with the built cache"; grep -iE 'aot|error' "$tmp/serve.log"; fi
+
+# 2. A stamp that does not match this app: ignored before the JVM sees it.
+cp "$cache" "$tmp/stale.aot"; sed 's/^app: .*/app: 1 1/' "$cache.stamp" > "$tmp/stale.aot.stamp"
+serve EMBER_AOT_CACHE="$tmp/stale.aot"
+if grep -q "AOT cache ignored: the app's jars changed since it was made" "$tmp/serve.log" && answered; then
+  pass "a stale stamp logs 'AOT cache ignored: the app's jars changed' and still serves"
+else fail "stale stamp"; grep -iE 'aot' "$tmp/serve.log"; fi
+
+# 3. Other JVM options than the training run had.
+serve EMBER_JAVA_OPTS=-XX:-UseCompressedOops
+if grep -q "AOT cache ignored: it was made with the JVM options .*this start has .*-XX:-UseCompressedOops" "$tmp/serve.log" && answered; then
+  pass "other JVM options log 'AOT cache ignored: ... JVM options' and still serve"
+else fail "JVM options mismatch"; grep -iE 'aot' "$tmp/serve.log"; fi
+
+# 4. A damaged cache whose stamp matches: the JVM refuses it, the app says so and runs without it.
+head -c 4000000 "$cache" > "$tmp/truncated.aot"; cp "$cache.stamp" "$tmp/truncated.aot.stamp"
+serve EMBER_AOT_CACHE="$tmp/truncated.aot"
+if grep -q "AOT cache ignored: the JVM could not map $tmp/truncated.aot" "$tmp/serve.log" && answered; then
+  pass "a truncated cache logs 'AOT cache ignored: the JVM could not map' and still serves"
+else fail "truncated cache"; grep -iE 'aot' "$tmp/serve.log"; fi
+
+# 5. No stamp beside a cache file.
+cp "$cache" "$tmp/nostamp.aot"
+serve EMBER_AOT_CACHE="$tmp/nostamp.aot"
+if grep -q "AOT cache ignored: no stamp file" "$tmp/serve.log" && answered; then pass "a cache without a stamp is ignored with a reason"
+else fail "cache without stamp"; grep -iE 'aot' "$tmp/serve.log"; fi
+
+echo "aot: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
