@@ -77,6 +77,24 @@ public final class Generator implements AutoCloseable {
         }
     }
 
+    /** Logits of a fresh sequence's prompt fed one token per forward pass (decode steps): [positions, vocab]. */
+    public float[] decodeLogits(int[] tokens) {
+        checkPrompt(tokens);
+        int vocab = model.config().vocabSize();
+        float[] all = new float[tokens.length * vocab]; // [positions, vocab]
+        BlockTable table = new BlockTable(cache);
+        try {
+            table.reserve(tokens.length);
+            for (int p = 0; p < tokens.length; p++) {
+                float[] l = runner.forward(Batch.ofSequence(new int[] {tokens[p]}, p, table, false));
+                System.arraycopy(l, 0, all, p * vocab, vocab);
+            }
+            return all;
+        } finally {
+            table.release();
+        }
+    }
+
     /**
      * Generates up to {@code maxTokens} tokens after {@code prompt}, calling {@code onToken} for each as
      * it is chosen. Stops at an end-of-generation token unless {@code ignoreEos}, and when the context is full.
