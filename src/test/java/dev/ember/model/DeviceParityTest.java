@@ -21,15 +21,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The kernel backends' forward pass ({@link DeviceModelRunner}) against llama.cpp's outputs, with the
- * engine-core tolerances: every fixture reference in one batch, token by token, and stories260K's greedy
+ * engine-core tolerances: every fixture reference in one batch and token by token, and stories260K's greedy
  * tokens. A backend this machine cannot run is skipped with its reason. The {@code java} backend (kernels
- * run as Java, one virtual thread per work item in barrier kernels) only decodes the small stories260K
- * models token by token; its batch logits cover every model.
+ * run as Java, one virtual thread per work item in barrier kernels) runs the stories260K models only: it is
+ * the reference the ops tests hold the devices to, not a way to serve.
  */
 class DeviceParityTest {
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (String b : Backends.NAMES) for (Path ref : Fixtures.references()) out.add(Arguments.of(b, ref));
+        for (String b : Backends.NAMES) {
+            for (Path ref : Fixtures.references()) {
+                // The Java executor runs a 32000-row output matmul as 32000 work-groups of threads: stories260K only.
+                if (!b.equals("java") || ref.getFileName().toString().startsWith("stories260K")) out.add(Arguments.of(b, ref));
+            }
+        }
         return out.stream();
     }
 
@@ -63,7 +68,6 @@ class DeviceParityTest {
     void promptLogitsTokenByToken(String backend, Path ref) {
         JsonNode r = Fixtures.json(ref);
         String file = r.get("model").asText();
-        Assumptions.assumeTrue(!backend.equals("java") || file.startsWith("stories260K"), "java backend decodes only stories260K token by token");
         int[] prompt = Fixtures.ints(r.get("tokens"));
         try (Model m = Model.load(Fixtures.model(file)); Generator g = open(m, backend, prompt.length + 1)) {
             float[] all = g.decodeLogits(prompt);
