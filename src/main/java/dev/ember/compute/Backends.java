@@ -1,6 +1,7 @@
 package dev.ember.compute;
 
 import dev.ember.compute.dsl.JavaBackend;
+import dev.ember.compute.opencl.OpenClBackend;
 import java.util.List;
 
 /** Opens kernel backends by name: {@code java} (the kernels run as Java), {@code opencl}, {@code cuda}. */
@@ -19,7 +20,7 @@ public final class Backends {
     public static Backend open(String name) {
         return switch (name) {
             case "java" -> new JavaBackend();
-            case "opencl" -> throw new BackendUnavailableException("the opencl backend is not part of this build yet");
+            case "opencl" -> OpenClBackend.open();
             case "cuda" -> throw new BackendUnavailableException("the cuda backend is not part of this build yet");
             default -> throw new IllegalArgumentException("unknown backend '" + name + "' (expected one of cpu, " + String.join(", ", NAMES) + ")");
         };
