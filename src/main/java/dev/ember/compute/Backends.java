@@ -1,5 +1,7 @@
 package dev.ember.compute;
 
+import dev.ember.compute.cuda.CudaBackend;
+import dev.ember.compute.cuda.CudaSources;
 import dev.ember.compute.dsl.JavaBackend;
 import dev.ember.compute.opencl.OpenClBackend;
 import java.util.List;
@@ -21,7 +23,7 @@ public final class Backends {
         return switch (name) {
             case "java" -> new JavaBackend();
             case "opencl" -> OpenClBackend.open();
-            case "cuda" -> throw new BackendUnavailableException("the cuda backend is not part of this build yet");
+            case "cuda" -> CudaBackend.open(CudaSources::translated);
             default -> throw new IllegalArgumentException("unknown backend '" + name + "' (expected one of cpu, " + String.join(", ", NAMES) + ")");
         };
     }
