@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
-import org.jboss.logging.Logger;
+
 
 /**
  * The kernels on an OpenCL 1.2 device, through the system's ICD loader: one context and one in-order
@@ -31,7 +31,7 @@ import org.jboss.logging.Logger;
  * Calls are serialized on the backend.
  */
 public final class OpenClBackend implements Backend {
-    private static final Logger LOG = Logger.getLogger(OpenClBackend.class);
+    private static final System.Logger LOG = System.getLogger(OpenClBackend.class.getName());
     private static final int PENDING_EVENT_LIMIT = 1024;
 
     /** Where a kernel class's program came from when it was first needed. */
@@ -313,13 +313,13 @@ public final class OpenClBackend implements Backend {
                 try {
                     cache.store(key, cl.programBinary(handle));
                 } catch (RuntimeException e) {
-                    LOG.warnf("could not read the program binary of %s for the cache: %s", kernelClass.getName(), e.getMessage());
+                    LOG.log(System.Logger.Level.WARNING, () -> String.format(java.util.Locale.ROOT, "could not read the program binary of %s for the cache: %s", kernelClass.getName(), e.getMessage()));
                 }
             }
         }
         p = new Program(handle, origin);
         programs.put(kernelClass, p);
-        LOG.debugf("OpenCL program of %s: %s in %.1f ms", kernelClass.getName(), origin, (System.nanoTime() - start) / 1e6);
+        LOG.log(System.Logger.Level.DEBUG, () -> String.format(java.util.Locale.ROOT, "OpenCL program of %s: %s in %.1f ms", kernelClass.getName(), origin, (System.nanoTime() - start) / 1e6));
         return p;
     }
 
@@ -328,12 +328,12 @@ public final class OpenClBackend implements Backend {
         try {
             program = cl.createProgramWithBinary(context, device.id(), binary);
         } catch (OpenClException e) {
-            LOG.infof("ignoring OpenCL program cache entry %s for %s: %s; rebuilding from source", file, kernelClass.getName(), e.getMessage());
+            LOG.log(System.Logger.Level.INFO, () -> String.format(java.util.Locale.ROOT, "ignoring OpenCL program cache entry %s for %s: %s; rebuilding from source", file, kernelClass.getName(), e.getMessage()));
             return null;
         }
         int rc = cl.buildProgram(program, device.id(), config.buildOptions());
         if (rc != OpenCl.CL_SUCCESS) {
-            LOG.infof("ignoring OpenCL program cache entry %s for %s: clBuildProgram gave %s; rebuilding from source", file, kernelClass.getName(), ClErrors.name(rc));
+            LOG.log(System.Logger.Level.INFO, () -> String.format(java.util.Locale.ROOT, "ignoring OpenCL program cache entry %s for %s: clBuildProgram gave %s; rebuilding from source", file, kernelClass.getName(), ClErrors.name(rc)));
             cl.releaseProgram(program);
             return null;
         }
@@ -402,7 +402,7 @@ public final class OpenClBackend implements Backend {
             cl.finish(queue);
             collectProfiles();
         } catch (RuntimeException e) {
-            LOG.warnf("OpenCL queue failed while closing %s: %s", name(), e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, () -> String.format(java.util.Locale.ROOT, "OpenCL queue failed while closing %s: %s", name(), e.getMessage()));
         }
         closed = true;
         for (PendingEvent pe : events) cl.releaseEvent(pe.event());

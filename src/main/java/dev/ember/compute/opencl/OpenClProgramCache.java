@@ -13,7 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Optional;
-import org.jboss.logging.Logger;
+
 
 /**
  * Program binaries on disk, so a device compiles each kernel program once, not on every start. An entry
@@ -23,7 +23,7 @@ import org.jboss.logging.Logger;
  * with a log line; the program is then built from source and the entry rewritten.
  */
 final class OpenClProgramCache {
-    private static final Logger LOG = Logger.getLogger(OpenClProgramCache.class);
+    private static final System.Logger LOG = System.getLogger(OpenClProgramCache.class.getName());
     private static final byte[] MAGIC = "EMBERCL\0".getBytes(StandardCharsets.US_ASCII);
     private static final int FORMAT = 1;
     private static final int HEADER = MAGIC.length + 4 + 32 + 32 + 8;
@@ -56,12 +56,12 @@ final class OpenClProgramCache {
         try {
             all = Files.readAllBytes(file);
         } catch (IOException e) {
-            LOG.infof("ignoring OpenCL program cache entry %s: %s", file, e.toString());
+            LOG.log(System.Logger.Level.INFO, () -> String.format(java.util.Locale.ROOT, "ignoring OpenCL program cache entry %s: %s", file, e.toString()));
             return Optional.empty();
         }
         String problem = check(all, key);
         if (problem != null) {
-            LOG.infof("ignoring OpenCL program cache entry %s: %s; rebuilding from source", file, problem);
+            LOG.log(System.Logger.Level.INFO, () -> String.format(java.util.Locale.ROOT, "ignoring OpenCL program cache entry %s: %s; rebuilding from source", file, problem));
             return Optional.empty();
         }
         return Optional.of(Arrays.copyOfRange(all, HEADER, all.length));
@@ -104,7 +104,7 @@ final class OpenClProgramCache {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            LOG.warnf("could not write OpenCL program cache entry %s: %s", file, e.toString());
+            LOG.log(System.Logger.Level.WARNING, () -> String.format(java.util.Locale.ROOT, "could not write OpenCL program cache entry %s: %s", file, e.toString()));
             if (tmp != null) {
                 try {
                     Files.deleteIfExists(tmp);
