@@ -242,7 +242,7 @@ public final class CudaBackend implements Backend {
     private MemorySegment function(KernelRef kernel) {
         MemorySegment f = functions.get(kernel);
         if (f == null) {
-            f = driver.function(module(kernel.owner()), kernel.name());
+            f = driver.function(module(kernel.owner()), dev.ember.compute.dsl.KernelTranslator.kernelName(kernel));
             functions.put(kernel, f);
         }
         return f;
@@ -264,7 +264,8 @@ public final class CudaBackend implements Backend {
         if (source == null) throw new IllegalStateException("no CUDA C source for kernel class " + kernelClass.getName());
         String arch = architecture();
         return cache.get(PtxCache.key(source, arch, nvrtcVersion),
-                () -> nvrtc.compile(source, kernelClass.getSimpleName() + ".cu", "--gpu-architecture=" + arch));
+                () -> nvrtc.compile(source, kernelClass.getSimpleName() + ".cu", "--gpu-architecture=" + arch,
+                        dev.ember.compute.dsl.Target.CUDA.compilerOptions()));
     }
 
     @Override

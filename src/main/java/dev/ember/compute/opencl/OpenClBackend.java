@@ -275,9 +275,9 @@ public final class OpenClBackend implements Backend {
         if (k != null) return k;
         Program program = program(ref.owner());
         try {
-            k = cl.createKernel(program.handle(), ref.name());
+            k = cl.createKernel(program.handle(), dev.ember.compute.dsl.KernelTranslator.kernelName(ref));
         } catch (OpenClException e) {
-            throw new OpenClException(e.call(), e.code(), "no __kernel " + ref.name() + " in the program of " + ref.owner().getName());
+            throw new OpenClException(e.call(), e.code(), "no __kernel " + dev.ember.compute.dsl.KernelTranslator.kernelName(ref) + " in the program of " + ref.owner().getName());
         }
         kernels.put(ref, k);
         return k;

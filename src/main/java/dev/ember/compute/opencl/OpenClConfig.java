@@ -13,7 +13,7 @@ import java.nio.file.Path;
  */
 public record OpenClConfig(String device, Path cacheDir, String buildOptions, boolean profiling) {
     /** OpenCL C 1.2 without fast-math relaxations: kernels must compute what the Java executor computes. */
-    public static final String DEFAULT_BUILD_OPTIONS = "-cl-std=CL1.2";
+    public static final String DEFAULT_BUILD_OPTIONS = "-cl-std=CL1.2 " + dev.ember.compute.dsl.Target.OPENCL.compilerOptions();
 
     public OpenClConfig {
         if (buildOptions == null) buildOptions = "";

@@ -7,7 +7,7 @@ import dev.ember.compute.dsl.KernelContext;
 /** A test kernel whose CUDA C does not compile: it reads an undeclared {@code undefined_value}. */
 public final class Broken {
     static final String CUDA = """
-            extern "C" __global__ void broken(float* x) {
+            extern "C" __global__ void Broken_broken(float* x) {
                 x[threadIdx.x] = undefined_value;
             }
             """;

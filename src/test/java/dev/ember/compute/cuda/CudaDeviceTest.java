@@ -173,7 +173,7 @@ class CudaDeviceTest {
         Path file = new PtxCache(cacheDir).path(PtxCache.key(Saxpy.CUDA, cuda.architecture(), cuda.compiler().replaceAll(".*\\(NVRTC (.*)\\)$", "$1")));
         assertTrue(Files.exists(file), "expected " + file + " among " + list(cacheDir));
         String ptx = Files.readString(file);
-        assertTrue(ptx.contains(".entry saxpy("), ptx);
+        assertTrue(ptx.contains(".entry Saxpy_saxpy("), ptx);
         assertTrue(ptx.contains(".target sm_" + cuda.computeCapability()), ptx);
     }
 

@@ -143,7 +143,7 @@ class CudaFakeDriverTest {
         }
         Path cached = dir.resolve("ptx").resolve(PtxCache.key(Saxpy.CUDA, "compute_90", "13.0") + ".ptx");
         String ptx = Files.readString(cached);
-        assertTrue(ptx.contains(".entry saxpy(") && ptx.contains(".target sm_90"), ptx);
+        assertTrue(ptx.contains(".entry Saxpy_saxpy(") && ptx.contains(".target sm_90"), ptx);
     }
 
     @Test
@@ -160,7 +160,7 @@ class CudaFakeDriverTest {
     void compileErrorCarriesTheLog() {
         try (DeviceBuffer x = cuda.allocate(64)) {
             CudaException e = assertThrows(CudaException.class, () -> cuda.launch(KernelRef.of(Broken.class, "broken"), Launch.of(1, 16), x));
-            assertTrue(e.getMessage().startsWith("nvrtcCompileProgram(Broken.cu, --gpu-architecture=compute_90) failed: NVRTC_ERROR_COMPILATION (6)\n"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("nvrtcCompileProgram(Broken.cu, --gpu-architecture=compute_90 --fmad=false) failed: NVRTC_ERROR_COMPILATION (6)\n"), e.getMessage());
             assertTrue(e.getMessage().contains("identifier \"undefined_value\" is undefined"), e.getMessage());
         }
     }

@@ -19,14 +19,14 @@ class CudaPtxCheckTest {
     void saxpyCompilesToAnSm90Entry() {
         String ptx = PtxCheck.check("saxpy", Saxpy.CUDA);
         assertTrue(ptx.contains(".target sm_90"), ptx);
-        assertTrue(ptx.contains(".entry saxpy("), "extern \"C\" keeps the name unmangled:\n" + ptx);
+        assertTrue(ptx.contains(".entry Saxpy_saxpy("), "extern \"C\" keeps the name unmangled:\n" + ptx);
         assertEquals(4, ptx.lines().filter(l -> l.strip().startsWith(".param")).count(), "two pointers, a float and an int:\n" + ptx);
     }
 
     @Test
     void gridIdsCompiles() {
         String ptx = PtxCheck.check("ids", GridIds.CUDA);
-        assertTrue(ptx.contains(".entry ids("), ptx);
+        assertTrue(ptx.contains(".entry GridIds_ids("), ptx);
         assertTrue(ptx.contains("%ctaid.y") && ptx.contains("%tid.y"), "reads the 2-D block and thread ids:\n" + ptx);
     }
 

@@ -11,7 +11,7 @@ import dev.ember.compute.dsl.KernelContext;
 public final class GridIds {
     static final int FIELDS = 5;
     static final String CUDA = """
-            extern "C" __global__ void ids(int* out, int width, int height) {
+            extern "C" __global__ void GridIds_ids(int* out, int width, int height) {
                 int x = blockIdx.x * blockDim.x + threadIdx.x;
                 int y = blockIdx.y * blockDim.y + threadIdx.y;
                 if (x < width && y < height) {

@@ -7,7 +7,7 @@ import dev.ember.compute.dsl.KernelContext;
 /** A 1-D test kernel, {@code y = a·x + y}, in Java and hand-written CUDA C. */
 public final class Saxpy {
     static final String CUDA = """
-            extern "C" __global__ void saxpy(const float* x, float* y, float a, int n) {
+            extern "C" __global__ void Saxpy_saxpy(const float* x, float* y, float a, int n) {
                 int i = blockIdx.x * blockDim.x + threadIdx.x;
                 if (i < n) y[i] = a * x[i] + y[i];
             }

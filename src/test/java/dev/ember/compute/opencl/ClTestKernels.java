@@ -31,7 +31,7 @@ public final class ClTestKernels {
 
     /** What the translator would emit for this class. */
     static final String OPENCL_C = """
-            __kernel void scaleShift(__global float* x, __global float* out, __global int* ids, float scale, int shift, int n) {
+            __kernel void ClTestKernels_scaleShift(__global float* x, __global float* out, __global int* ids, float scale, int shift, int n) {
                 int i = get_global_id(0);
                 if (i < n) {
                     out[i] = x[i] * scale + (float) shift;
@@ -39,7 +39,7 @@ public final class ClTestKernels {
                 }
             }
 
-            __kernel void ids2d(__global int* global_ids, __global int* group_local, int width) {
+            __kernel void ClTestKernels_ids2d(__global int* global_ids, __global int* group_local, int width) {
                 int x = get_global_id(0);
                 int y = get_global_id(1);
                 int at = y * width + x;

@@ -137,7 +137,7 @@ class OpenClProgramCacheTest {
         }
 
         static final String OPENCL_C = """
-                __kernel void broken(__global int* out) {
+                __kernel void Broken_broken(__global int* out) {
                     int i = get_global_id(0);
                     out[i] = undefined_name;
                 }
