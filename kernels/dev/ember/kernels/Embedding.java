@@ -16,7 +16,7 @@ public final class Embedding {
 
     /**
      * out[t, c] = element c of row tokens[t] of {@code table}, for c < dim, t < count.
-     * table: [vocab, dim] rows of {@code type} blocks (ggml type id: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K), each
+     * table: [vocab, dim] rows of {@code type} blocks (ggml type id: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K, Q8_K), each
      * row dim / blockSize(type) * typeSize(type) bytes; tokens: [count]; out: [count, dim].
      * One item per output element: item (c, t) decodes element c % blockSize of block c / blockSize of the row, exactly
      * as ggml's dequantize_row_* (bit for bit).
@@ -38,6 +38,7 @@ public final class Embedding {
         else if (type == GgmlTypes.Q4_0) v = BlockQ4_0.value(table, bo, j);
         else if (type == GgmlTypes.Q4_K) v = BlockQ4_K.value(table, bo, j);
         else if (type == GgmlTypes.Q6_K) v = BlockQ6_K.value(table, bo, j);
+        else if (type == GgmlTypes.Q8_K) v = BlockQ8_K.d(table, bo) * BlockQ8_K.q(table, bo, j);
         out.set(t * dim + c, v);
     }
 

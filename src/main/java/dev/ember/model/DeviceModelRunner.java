@@ -76,6 +76,8 @@ public final class DeviceModelRunner implements Forward {
     private DeviceBuffer gate;   // [n, ffnDim] f32
     private DeviceBuffer up;     // [n, ffnDim] f32
     private DeviceBuffer xq;     // [n, max width] activations as Q8_0 / Q8_K blocks
+    private DeviceBuffer xdq;    // [n, max width] f32 those blocks' values (for dequantized fallback weights)
+    private DeviceBuffer identity; // [n] i32 0, 1, ..., n-1: the rows of xq to expand
     private DeviceBuffer cos;    // [n, ropeDims / 2] f32
     private DeviceBuffer sin;    // [n, ropeDims / 2] f32
     private DeviceBuffer tokens; // [n] i32
@@ -170,7 +172,7 @@ public final class DeviceModelRunner implements Forward {
 
     private void ensureCapacity(int n) {
         if (n <= capacity) return;
-        for (DeviceBuffer b : new DeviceBuffer[] {x, xb, q, k, v, att, proj, gate, up, xq, cos, sin, tokens, slots, positions, blockStart, logitRows, xr, logits}) {
+        for (DeviceBuffer b : new DeviceBuffer[] {x, xb, q, k, v, att, proj, gate, up, xq, xdq, identity, cos, sin, tokens, slots, positions, blockStart, logitRows, xr, logits}) {
             free(b);
         }
         capacity = Math.max(n, capacity * 2);
@@ -187,6 +189,10 @@ public final class DeviceModelRunner implements Forward {
         int widest = Math.max(Math.max(c.dim(), c.qDim()), c.ffnDim());
         xq = backend.allocate(cap * GgmlType.Q8_K.bytesFor(roundUp(widest, 256)));
         owned.add(xq);
+        xdq = floats(cap * widest);
+        identity = floats(cap);
+        int[] ids = new int[capacity];
+        for (int i = 0; i < capacity; i++) ids[i] = i;
         quantizedFrom = null;
         cos = floats(cap * c.ropeDims() / 2);
         sin = floats(cap * c.ropeDims() / 2);
@@ -201,6 +207,7 @@ public final class DeviceModelRunner implements Forward {
         if (stage == null || stage.byteSize() < stageBytes) stage = arena.allocate(stageBytes, 16);
         cosHost = new float[capacity * c.ropeDims() / 2];
         sinHost = new float[capacity * c.ropeDims() / 2];
+        uploadInts(identity, ids, capacity);
     }
 
     private static int roundUp(int v, int m) {
@@ -337,7 +344,7 @@ public final class DeviceModelRunner implements Forward {
         matmul(lw.wGate(), xb, n, gate);
         matmul(lw.wUp(), xb, n, up);
         int ffn = c.ffnDim();
-        backend.launch(SILU_MUL, SwiGlu.launch(n * ffn), gate, up, n * ffn);
+        backend.launch(SILU_MUL, SwiGlu.launch(n * ffn), gate, up, ffn, n * ffn);
         quantizedFrom = null;
         matmul(lw.wDown(), gate, n, proj);
         backend.launch(ADD, Add.launch(n * dim), x, proj, n * dim, n * dim);
@@ -346,7 +353,18 @@ public final class DeviceModelRunner implements Forward {
     /** out [n, w.rows] = in [n, w.cols] · wᵀ, quantizing {@code in} first as ggml's vec_dot_type of w's type. */
     private void matmul(DeviceWeight w, DeviceBuffer in, int n, DeviceBuffer out) {
         switch (w.type()) {
-            case F32 -> backend.launch(MATMUL_F32, MatmulF32.launch(w.rows(), n), w.buffer(), in, out, w.rows(), w.cols(), n);
+            case F32 -> {
+                DeviceBuffer x = in;
+                if (w.activation() != GgmlType.F32) {
+                    // A dequantized fallback type: round the activations as ggml's vec_dot_type does (Q8_1 has
+                    // Q8_0's quants and scale), then multiply their exact values with the exact weights.
+                    GgmlType as = w.activation() == GgmlType.Q8_K ? GgmlType.Q8_K : GgmlType.Q8_0;
+                    quantize(in, n, w.cols(), as);
+                    backend.launch(EMBED, Embedding.launch(w.cols(), n), xq, as.id, identity, xdq, w.cols(), n);
+                    x = xdq;
+                }
+                backend.launch(MATMUL_F32, MatmulF32.launch(w.rows(), n), w.buffer(), x, out, w.rows(), w.cols(), n);
+            }
             case F16 -> backend.launch(MATMUL_F16, MatmulF16.launch(w.rows(), n), w.buffer(), in, out, w.rows(), w.cols(), n);
             case Q8_0, Q4_0 -> {
                 quantize(in, n, w.cols(), GgmlType.Q8_0);

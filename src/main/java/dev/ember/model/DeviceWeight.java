@@ -14,9 +14,12 @@ import java.util.Set;
  * Q6_K) are uploaded as their GGML blocks, unchanged; every other type is dequantized to F32 on the host
  * first (exact for BF16; the fallback for Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K).
  *
- * @param type the encoding on the device
+ * @param type       the encoding on the device
+ * @param activation how ggml encodes activations for the file's own type (its vec_dot_type): Q8_0, Q8_1 or Q8_K
+ *                   for a dequantized fallback type, whose matmul then rounds activations the same way first;
+ *                   F32 when nothing is rounded beyond what {@code type}'s own kernel does
  */
-record DeviceWeight(DeviceBuffer buffer, GgmlType type, int rows, int cols) implements AutoCloseable {
+record DeviceWeight(DeviceBuffer buffer, GgmlType type, GgmlType activation, int rows, int cols) implements AutoCloseable {
     /** Types the device kernels read directly. */
     static final Set<GgmlType> NATIVE = Set.of(GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K);
 
@@ -25,7 +28,7 @@ record DeviceWeight(DeviceBuffer buffer, GgmlType type, int rows, int cols) impl
             MemorySegment data = m.data();
             DeviceBuffer b = allocate(backend, m, data.byteSize());
             backend.upload(b, 0, data);
-            return new DeviceWeight(b, m.type(), m.rows(), m.cols());
+            return new DeviceWeight(b, m.type(), GgmlType.F32, m.rows(), m.cols());
         }
         long bytes = (long) m.rows() * m.cols() * Float.BYTES;
         DeviceBuffer b = allocate(backend, m, bytes);
@@ -42,7 +45,9 @@ record DeviceWeight(DeviceBuffer buffer, GgmlType type, int rows, int cols) impl
                 backend.upload(b, (long) r0 * m.cols() * Float.BYTES, stage.asSlice(0, (long) count * m.cols() * Float.BYTES));
             }
         }
-        return new DeviceWeight(b, GgmlType.F32, m.rows(), m.cols());
+        GgmlType act = m.activationType();
+        return new DeviceWeight(b, GgmlType.F32, act == GgmlType.F32 || act == GgmlType.BF16 || act == GgmlType.F16 ? GgmlType.F32 : act,
+                m.rows(), m.cols());
     }
 
     private static DeviceBuffer allocate(Backend backend, WeightMatrix m, long bytes) {
