@@ -4,10 +4,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ember.compute.cpu.WorkerPool;
 import dev.ember.model.Batch;
 import dev.ember.model.BlockTable;
-import dev.ember.model.F32KvCache;
+import dev.ember.model.ComputeTarget;
+import dev.ember.model.Forward;
+import dev.ember.model.KvCache;
 import dev.ember.model.Model;
 import dev.ember.model.ModelConfig;
-import dev.ember.model.ModelRunner;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -40,7 +41,7 @@ final class BenchCommand {
     static int run(String[] argv, PrintStream out, PrintStream err) {
         Args a = Args.parse("bench", argv, 1, Set.of("--model", "--pp", "--tg", "--threads", "--repeat", "--backend", "--seed"),
                 Set.of("--json"));
-        Cli.checkBackend(a);
+        String backend = Cli.checkBackend(a);
         int pp = a.getInt("--pp", 128);
         int tg = a.getInt("--tg", 64);
         int repeat = a.getInt("--repeat", 3);
@@ -49,11 +50,12 @@ final class BenchCommand {
         if (repeat < 1) throw new Args.UsageException("bench: --repeat must be >= 1");
         if (threads < 1) throw new Args.UsageException("bench: --threads must be >= 1");
         Path path = Cli.modelPath(a, err);
-        try (Model model = Model.load(path); WorkerPool pool = new WorkerPool(threads)) {
+        try (Model model = Model.load(path); WorkerPool pool = new WorkerPool(threads);
+             ComputeTarget target = ComputeTarget.open(backend)) {
             ModelConfig c = model.config();
             int ctx = Math.max(pp, tg + 1);
-            F32KvCache cache = F32KvCache.forTokens(c.numLayers(), c.kvDim(), 16, ctx);
-            ModelRunner runner = new ModelRunner(c, model.weights(), cache, pool);
+            KvCache cache = target.kvStorage(c, 16, (ctx + 15) / 16);
+            Forward runner = target.forward(c, model.weights(), cache, cache, pool);
             Random rnd = new Random(a.getLong("--seed", 1234));
             double[] ppTps = pp > 0 ? measure(repeat, () -> prompt(runner, cache, rnd, pp, c.vocabSize()), pp) : null;
             double[] tgTps = tg > 0 ? measure(repeat, () -> decode(runner, cache, rnd, tg, c.vocabSize()), tg) : null;
@@ -64,7 +66,7 @@ final class BenchCommand {
                 o.put("model", path.getFileName().toString());
                 o.put("size_bytes", fileBytes);
                 o.put("params", params);
-                o.put("backend", "cpu");
+                o.put("backend", target.description());
                 o.put("threads", threads);
                 o.put("repeat", repeat);
                 if (ppTps != null) {
@@ -83,15 +85,15 @@ final class BenchCommand {
                 String name = path.getFileName().toString();
                 String size = String.format(Locale.ROOT, "%.2f MiB", fileBytes / 1048576.0);
                 String prm = String.format(Locale.ROOT, "%.2f M", params / 1e6);
-                if (ppTps != null) row(out, name, size, prm, threads, "pp" + pp, Stat.of(ppTps));
-                if (tgTps != null) row(out, name, size, prm, threads, "tg" + tg, Stat.of(tgTps));
+                if (ppTps != null) row(out, name, size, prm, backend, threads, "pp" + pp, Stat.of(ppTps));
+                if (tgTps != null) row(out, name, size, prm, backend, threads, "tg" + tg, Stat.of(tgTps));
             }
             return 0;
         }
     }
 
-    private static void row(PrintStream out, String name, String size, String params, int threads, String test, Stat s) {
-        out.printf(Locale.ROOT, "| %s | %s | %s | cpu | %d | %s | %.2f ± %.2f |%n", name, size, params, threads, test, s.mean(), s.sd());
+    private static void row(PrintStream out, String name, String size, String params, String backend, int threads, String test, Stat s) {
+        out.printf(Locale.ROOT, "| %s | %s | %s | %s | %d | %s | %.2f ± %.2f |%n", name, size, params, backend, threads, test, s.mean(), s.sd());
     }
 
     /** One warm-up, then {@code repeat} timed runs; returns tokens per second of each. */
@@ -106,7 +108,7 @@ final class BenchCommand {
         return tps;
     }
 
-    private static void prompt(ModelRunner runner, F32KvCache cache, Random rnd, int n, int vocab) {
+    private static void prompt(Forward runner, KvCache cache, Random rnd, int n, int vocab) {
         int[] tokens = new int[n];
         for (int i = 0; i < n; i++) tokens[i] = rnd.nextInt(vocab);
         BlockTable t = new BlockTable(cache);
@@ -118,7 +120,7 @@ final class BenchCommand {
         }
     }
 
-    private static void decode(ModelRunner runner, F32KvCache cache, Random rnd, int n, int vocab) {
+    private static void decode(Forward runner, KvCache cache, Random rnd, int n, int vocab) {
         BlockTable t = new BlockTable(cache);
         try {
             t.reserve(n);

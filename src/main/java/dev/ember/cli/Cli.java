@@ -60,6 +60,9 @@ public final class Cli {
         } catch (HubException e) {
             err.println("ember: " + e.getMessage());
             return 1;
+        } catch (dev.ember.compute.BackendUnavailableException e) {
+            err.println("ember: " + command + ": backend unavailable: " + e.getMessage());
+            return 1;
         } catch (GgufFormatException e) {
             err.println("ember: bad model file: " + e.getMessage());
             return 1;
@@ -88,10 +91,13 @@ public final class Cli {
     }
 
     /** Only the CPU backend exists so far; others are refused by name rather than silently ignored. */
-    static void checkBackend(Args a) {
+    /** The {@code --backend} option: cpu (default), java, opencl or cuda; an unknown name is a usage error. */
+    static String checkBackend(Args a) {
         String b = a.get("--backend");
-        if (b != null && !b.equals("cpu")) {
-            throw new Args.UsageException("backend '" + b + "' is not available in this build (available: cpu)");
+        if (b == null) return dev.ember.model.ComputeTarget.CPU;
+        if (!b.equals(dev.ember.model.ComputeTarget.CPU) && !dev.ember.compute.Backends.NAMES.contains(b)) {
+            throw new Args.UsageException("unknown backend '" + b + "' (expected cpu, " + String.join(", ", dev.ember.compute.Backends.NAMES) + ")");
         }
+        return b;
     }
 }

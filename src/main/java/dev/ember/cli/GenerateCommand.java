@@ -40,7 +40,7 @@ final class GenerateCommand {
         boolean json = a.has("--json");
 
         try (Model model = Model.load(Cli.modelPath(a, err));
-             Generator gen = new Generator(model, a.getInt("--ctx-size", 0), a.getInt("--threads", 0))) {
+             Generator gen = new Generator(model, a.getInt("--ctx-size", 0), a.getInt("--threads", 0), Cli.checkBackend(a))) {
             Tokenizer tok = model.tokenizer();
             int[] promptTokens = tok.encode(prompt, true, false);
             StreamingDetokenizer detok = new StreamingDetokenizer(tok);

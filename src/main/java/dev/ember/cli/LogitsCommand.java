@@ -25,7 +25,7 @@ final class LogitsCommand {
         if (a.has("--prompt") == a.has("--tokens")) throw new Args.UsageException("logits: give exactly one of --prompt and --tokens");
         Path path = Cli.modelPath(a, err);
         try (Model model = Model.load(path);
-             Generator gen = new Generator(model, a.getInt("--ctx-size", 0), a.getInt("--threads", 0))) {
+             Generator gen = new Generator(model, a.getInt("--ctx-size", 0), a.getInt("--threads", 0), Cli.checkBackend(a))) {
             int[] tokens = a.has("--tokens") ? a.getInts("--tokens") : model.tokenizer().encode(a.get("--prompt"), true, false);
             int vocab = model.config().vocabSize();
             float[] logits = gen.promptLogits(tokens, true); // [positions, vocab]

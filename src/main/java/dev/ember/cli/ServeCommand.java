@@ -17,6 +17,7 @@ final class ServeCommand {
             Map.entry("--ctx-size", "ember.ctx-size"),
             Map.entry("--chat-template", "ember.chat-template"),
             Map.entry("--threads", "ember.threads"),
+            Map.entry("--backend", "ember.backend"),
             Map.entry("--max-num-seqs", "ember.max-num-seqs"),
             Map.entry("--max-num-batched-tokens", "ember.max-num-batched-tokens"),
             Map.entry("--kv-cache-tokens", "ember.kv-cache-tokens"),
@@ -36,6 +37,7 @@ final class ServeCommand {
                 "--kv-cache-tokens", "--max-queue", "--idle-unload-seconds"}) {
             if (a.has(numeric) && a.getInt(numeric, 0) < 0) throw new Args.UsageException("serve: " + numeric + " must be >= 0");
         }
+        Cli.checkBackend(a);
         KEYS.forEach((option, key) -> {
             if (a.has(option)) System.setProperty(key, a.get(option));
         });

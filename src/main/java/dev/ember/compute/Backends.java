@@ -1,6 +1,9 @@
 package dev.ember.compute;
 
+import dev.ember.compute.cuda.CudaBackend;
+import dev.ember.compute.cuda.CudaSources;
 import dev.ember.compute.dsl.JavaBackend;
+import dev.ember.compute.opencl.OpenClBackend;
 import java.util.List;
 
 /** Opens kernel backends by name: {@code java} (the kernels run as Java), {@code opencl}, {@code cuda}. */
@@ -19,8 +22,8 @@ public final class Backends {
     public static Backend open(String name) {
         return switch (name) {
             case "java" -> new JavaBackend();
-            case "opencl" -> throw new BackendUnavailableException("the opencl backend is not part of this build yet");
-            case "cuda" -> throw new BackendUnavailableException("the cuda backend is not part of this build yet");
+            case "opencl" -> OpenClBackend.open();
+            case "cuda" -> CudaBackend.open(CudaSources::translated);
             default -> throw new IllegalArgumentException("unknown backend '" + name + "' (expected one of cpu, " + String.join(", ", NAMES) + ")");
         };
     }

@@ -3,10 +3,11 @@ package dev.ember.engine;
 import dev.ember.compute.cpu.WorkerPool;
 import dev.ember.model.Batch;
 import dev.ember.model.BlockTable;
-import dev.ember.model.F32KvCache;
+import dev.ember.model.ComputeTarget;
+import dev.ember.model.Forward;
+import dev.ember.model.KvCache;
 import dev.ember.model.Model;
 import dev.ember.model.ModelConfig;
-import dev.ember.model.ModelRunner;
 import dev.ember.sampling.Logprobs;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
@@ -23,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The serving engine: requests are submitted from any thread and stream {@link TokenEvent}s back; one
- * engine thread runs the {@link Scheduler}'s batches through the {@link ModelRunner}, so every step reads
+ * engine thread runs the {@link Scheduler}'s batches through the {@link Forward} pass of its compute target, so every step reads
  * the weights once for all running sequences. KV memory is a {@link BlockManager} pool: prompts that
  * start like earlier ones reuse their cached blocks, and cancelling a stream (unsubscribing) ends its
  * sequence at the next step and gives its blocks back.
@@ -47,10 +48,12 @@ public final class Engine implements AutoCloseable {
      * @param blockSize           tokens per KV block
      * @param kvCacheMemoryBytes  KV cache pool size in bytes (F32 K and V of every layer); 0 = size by kvCacheTokens
      * @param enablePrefixCaching share cached prompt blocks between requests and group identical prompts
+     * @param backend             where the forward pass runs: {@code cpu}, {@code java}, {@code opencl} or {@code cuda}
      */
     public record Config(int contextSize, int kvCacheTokens, int maxNumSeqs, int maxNumBatchedTokens, int threads, int blockSize,
-                         long kvCacheMemoryBytes, boolean enablePrefixCaching) {
+                         long kvCacheMemoryBytes, boolean enablePrefixCaching, String backend) {
         public Config {
+            if (backend == null || backend.isEmpty()) backend = ComputeTarget.CPU;
             if (contextSize < 1) throw new IllegalArgumentException("context size must be >= 1, got " + contextSize);
             if (kvCacheMemoryBytes < 0) throw new IllegalArgumentException("KV cache memory must be >= 0 bytes, got " + kvCacheMemoryBytes);
             if (kvCacheMemoryBytes == 0 && kvCacheTokens < 1) {
@@ -58,6 +61,12 @@ public final class Engine implements AutoCloseable {
             }
             if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
             if (blockSize < 1) throw new IllegalArgumentException("block size must be >= 1, got " + blockSize);
+        }
+
+        /** On the CPU. */
+        public Config(int contextSize, int kvCacheTokens, int maxNumSeqs, int maxNumBatchedTokens, int threads, int blockSize,
+                      long kvCacheMemoryBytes, boolean enablePrefixCaching) {
+            this(contextSize, kvCacheTokens, maxNumSeqs, maxNumBatchedTokens, threads, blockSize, kvCacheMemoryBytes, enablePrefixCaching, ComputeTarget.CPU);
         }
 
         /** A pool sized in tokens, prefix caching on. */
@@ -68,16 +77,21 @@ public final class Engine implements AutoCloseable {
         /** This config with the scheduler limits set; kvCacheTokens 0 keeps the default pool. */
         public Config withLimits(int maxNumSeqs, int maxNumBatchedTokens, int kvCacheTokens) {
             return new Config(contextSize, kvCacheTokens > 0 ? kvCacheTokens : this.kvCacheTokens, maxNumSeqs,
-                    maxNumBatchedTokens, threads, blockSize, kvCacheMemoryBytes, enablePrefixCaching);
+                    maxNumBatchedTokens, threads, blockSize, kvCacheMemoryBytes, enablePrefixCaching, backend);
         }
 
         /** This config with the pool sized in bytes instead of tokens (0 = back to tokens). */
         public Config withKvCacheMemory(long bytes) {
-            return new Config(contextSize, kvCacheTokens, maxNumSeqs, maxNumBatchedTokens, threads, blockSize, bytes, enablePrefixCaching);
+            return new Config(contextSize, kvCacheTokens, maxNumSeqs, maxNumBatchedTokens, threads, blockSize, bytes, enablePrefixCaching, backend);
         }
 
         public Config withPrefixCaching(boolean enable) {
-            return new Config(contextSize, kvCacheTokens, maxNumSeqs, maxNumBatchedTokens, threads, blockSize, kvCacheMemoryBytes, enable);
+            return new Config(contextSize, kvCacheTokens, maxNumSeqs, maxNumBatchedTokens, threads, blockSize, kvCacheMemoryBytes, enable, backend);
+        }
+
+        /** This config on another compute backend. */
+        public Config withBackend(String name) {
+            return new Config(contextSize, kvCacheTokens, maxNumSeqs, maxNumBatchedTokens, threads, blockSize, kvCacheMemoryBytes, enablePrefixCaching, name);
         }
 
         /** Defaults: the model's context (at most 4096), room for 4 full contexts, 64 sequences, 512 tokens a step, prefix caching. */
@@ -134,7 +148,8 @@ public final class Engine implements AutoCloseable {
     private final Config config;
     private final WorkerPool pool;
     private final BlockManager blocks;
-    private final ModelRunner runner;
+    private final ComputeTarget target;
+    private final Forward runner;
     private final Scheduler scheduler;
     private final ConcurrentLinkedQueue<Sequence> incoming = new ConcurrentLinkedQueue<>();
     private final AtomicLong ids = new AtomicLong();
@@ -155,9 +170,16 @@ public final class Engine implements AutoCloseable {
         ModelConfig c = model.config();
         int numBlocks = config.numBlocks(c);
         this.pool = new WorkerPool(config.threads());
-        this.blocks = new BlockManager(new F32KvCache(c.numLayers(), c.kvDim(), config.blockSize(), numBlocks), hasher,
-                config.enablePrefixCaching());
-        this.runner = new ModelRunner(c, model.weights(), blocks, pool);
+        this.target = ComputeTarget.open(config.backend());
+        try {
+            KvCache storage = target.kvStorage(c, config.blockSize(), numBlocks);
+            this.blocks = new BlockManager(storage, hasher, config.enablePrefixCaching());
+            this.runner = target.forward(c, model.weights(), blocks, storage, pool);
+        } catch (RuntimeException e) {
+            target.close();
+            pool.close();
+            throw e;
+        }
         this.scheduler = new Scheduler(config.maxNumSeqs(), config.maxNumBatchedTokens(), blocks);
         this.loop = new Thread(this::run, "ember-engine");
         this.loop.setDaemon(true);
@@ -478,6 +500,10 @@ public final class Engine implements AutoCloseable {
             loop.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (!loop.isAlive()) { // device memory is freed only once no step can still be using it
+            runner.close();
+            target.close();
         }
         pool.close();
     }

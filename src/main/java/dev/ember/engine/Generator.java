@@ -3,10 +3,11 @@ package dev.ember.engine;
 import dev.ember.compute.cpu.WorkerPool;
 import dev.ember.model.Batch;
 import dev.ember.model.BlockTable;
-import dev.ember.model.F32KvCache;
 import dev.ember.model.Model;
 import dev.ember.model.ModelConfig;
-import dev.ember.model.ModelRunner;
+import dev.ember.model.ComputeTarget;
+import dev.ember.model.Forward;
+import dev.ember.model.KvCache;
 import dev.ember.sampling.Sampler;
 import dev.ember.sampling.SamplingParams;
 
@@ -15,7 +16,7 @@ import java.util.function.IntConsumer;
 /**
  * Runs one sequence at a time through a model: whole-prompt prefill in one batch, then token-by-token
  * decode with a sampler. The command-line tools use it; the server's scheduler drives
- * {@link ModelRunner} with many sequences per batch instead.
+ * {@link Forward} pass with many sequences per batch instead.
  */
 public final class Generator implements AutoCloseable {
     /** llama.cpp's default context when the model's own is larger. */
@@ -25,22 +26,35 @@ public final class Generator implements AutoCloseable {
     private final Model model;
     private final int contextSize;
     private final WorkerPool pool;
-    private final ModelRunner runner;
-    private final F32KvCache cache;
+    private final ComputeTarget target;
+    private final Forward runner;
+    private final KvCache cache;
 
     /**
      * @param contextSize tokens of KV cache (prompt + generated); 0 = the model's context, at most {@value DEFAULT_MAX_CONTEXT}
      * @param threads     worker lanes; 0 = {@link WorkerPool#defaultThreads()}
      */
     public Generator(Model model, int contextSize, int threads) {
+        this(model, contextSize, threads, ComputeTarget.CPU);
+    }
+
+    /** On a compute backend: {@code cpu}, {@code java}, {@code opencl} or {@code cuda}. */
+    public Generator(Model model, int contextSize, int threads, String backend) {
         ModelConfig c = model.config();
         if (contextSize < 0) throw new IllegalArgumentException("context size must be >= 0, got " + contextSize);
         if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
         this.model = model;
         this.contextSize = contextSize == 0 ? Math.min(c.contextLength(), DEFAULT_MAX_CONTEXT) : contextSize;
         this.pool = new WorkerPool(threads == 0 ? WorkerPool.defaultThreads() : threads);
-        this.cache = F32KvCache.forTokens(c.numLayers(), c.kvDim(), BLOCK_SIZE, this.contextSize);
-        this.runner = new ModelRunner(c, model.weights(), cache, pool);
+        this.target = ComputeTarget.open(backend);
+        try {
+            this.cache = target.kvStorage(c, BLOCK_SIZE, (this.contextSize + BLOCK_SIZE - 1) / BLOCK_SIZE);
+            this.runner = target.forward(c, model.weights(), cache, cache, pool);
+        } catch (RuntimeException e) {
+            target.close();
+            pool.close();
+            throw e;
+        }
     }
 
     public Model model() {
@@ -58,6 +72,24 @@ public final class Generator implements AutoCloseable {
         try {
             table.reserve(tokens.length);
             return runner.forward(Batch.ofSequence(tokens, 0, table, allPositions));
+        } finally {
+            table.release();
+        }
+    }
+
+    /** Logits of a fresh sequence's prompt fed one token per forward pass (decode steps): [positions, vocab]. */
+    public float[] decodeLogits(int[] tokens) {
+        checkPrompt(tokens);
+        int vocab = model.config().vocabSize();
+        float[] all = new float[tokens.length * vocab]; // [positions, vocab]
+        BlockTable table = new BlockTable(cache);
+        try {
+            table.reserve(tokens.length);
+            for (int p = 0; p < tokens.length; p++) {
+                float[] l = runner.forward(Batch.ofSequence(new int[] {tokens[p]}, p, table, false));
+                System.arraycopy(l, 0, all, p * vocab, vocab);
+            }
+            return all;
         } finally {
             table.release();
         }
@@ -115,6 +147,8 @@ public final class Generator implements AutoCloseable {
 
     @Override
     public void close() {
+        runner.close();
+        target.close();
         pool.close();
     }
 }

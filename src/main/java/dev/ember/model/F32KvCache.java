@@ -7,8 +7,7 @@ public final class F32KvCache implements KvCache {
     private final int kvDim;
     private final float[][] keys;   // [layers][numBlocks * blockSize * kvDim]
     private final float[][] values; // [layers][numBlocks * blockSize * kvDim]
-    private final int[] free;       // stack of free block ids
-    private int freeCount;
+    private final BlockFreeList free;
 
     public F32KvCache(int layers, int kvDim, int blockSize, int numBlocks) {
         long perLayer = (long) numBlocks * blockSize * kvDim;
@@ -21,9 +20,7 @@ public final class F32KvCache implements KvCache {
         this.kvDim = kvDim;
         this.keys = new float[layers][(int) perLayer];
         this.values = new float[layers][(int) perLayer];
-        this.free = new int[numBlocks];
-        for (int i = 0; i < numBlocks; i++) free[i] = numBlocks - 1 - i;
-        this.freeCount = numBlocks;
+        this.free = new BlockFreeList(numBlocks);
     }
 
     /** A cache with room for {@code tokens} tokens, rounded up to whole blocks. */
@@ -39,18 +36,17 @@ public final class F32KvCache implements KvCache {
     @Override public float[] values(int layer) { return values[layer]; }
 
     @Override
-    public synchronized int allocateBlock() {
-        return freeCount == 0 ? -1 : free[--freeCount];
+    public int allocateBlock() {
+        return free.allocate();
     }
 
     @Override
-    public synchronized void freeBlock(int block) {
-        if (block < 0 || block >= numBlocks) throw new IllegalArgumentException("no block " + block);
-        free[freeCount++] = block;
+    public void freeBlock(int block) {
+        free.free(block);
     }
 
     @Override
-    public synchronized int freeBlocks() {
-        return freeCount;
+    public int freeBlocks() {
+        return free.freeCount();
     }
 }

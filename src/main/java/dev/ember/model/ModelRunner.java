@@ -13,7 +13,7 @@ import dev.ember.compute.cpu.WorkerPool;
  * once per batch to all N activations. Buffers live in the runner and grow with the largest batch seen;
  * a runner is used by one thread at a time.
  */
-public final class ModelRunner {
+public final class ModelRunner implements Forward {
     private final ModelConfig c;
     private final ModelWeights w;
     private final KvCache cache;
@@ -50,10 +50,12 @@ public final class ModelRunner {
         this.attnScale = 1.0f / (float) Math.sqrt(config.headDim());
     }
 
+    @Override
     public ModelConfig config() {
         return c;
     }
 
+    @Override
     public KvCache cache() {
         return cache;
     }
@@ -78,6 +80,7 @@ public final class ModelRunner {
      * Runs the batch, writing its keys and values into the cache, and returns the logits of the rows
      * {@code batch.logitRows()}: [logitRows.length, vocab] row-major.
      */
+    @Override
     public float[] forward(Batch batch) {
         int n = batch.size();
         for (int i = 0; i < n; i++) {

@@ -39,6 +39,10 @@ public interface EmberConfig {
     @WithDefault("0")
     int threads();
 
+    /** Where the forward pass runs: cpu (Vector API), java (kernels as Java), opencl or cuda. */
+    @WithDefault("cpu")
+    String backend();
+
     /** Most sequences batched in one step. */
     @WithDefault("64")
     int maxNumSeqs();

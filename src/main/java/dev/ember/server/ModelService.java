@@ -155,7 +155,7 @@ public class ModelService {
         try {
             Engine.Config ec = Engine.Config.defaults(m.config(), config.ctxSize(), config.threads()).withLimits(
                     config.maxNumSeqs(), config.maxNumBatchedTokens(), config.kvCacheTokens())
-                    .withPrefixCaching(config.enablePrefixCaching());
+                    .withPrefixCaching(config.enablePrefixCaching()).withBackend(config.backend());
             if (config.kvCacheMemory().isPresent()) ec = ec.withKvCacheMemory(Engine.Config.parseMemory(config.kvCacheMemory().get()));
             if (chatTemplate == null && chatTemplateError == null) loadTemplate(m);
             Engine e = new Engine(m, ec);

@@ -123,7 +123,7 @@ class LlamaCppParityTest {
         }
     }
 
-    private static int firstFragileStep(float[] margins, float tol) {
+    static int firstFragileStep(float[] margins, float tol) {
         for (int i = 0; i < margins.length; i++) if (margins[i] < tol) return i;
         return -1;
     }
@@ -135,7 +135,7 @@ class LlamaCppParityTest {
     }
 
     /** Top-20 ids and values at every prompt position, and the full last-position logits. */
-    private static void checkPositions(JsonNode r, float[] logits, int vocab, float tol, String mode) {
+    static void checkPositions(JsonNode r, float[] logits, int vocab, float tol, String mode) {
         String name = r.get("model").asText() + " \"" + r.get("prompt").asText() + "\" (" + mode + ")";
         JsonNode tops = r.get("logits_top");
         int n = tops.size();

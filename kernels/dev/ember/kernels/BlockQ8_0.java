@@ -1,0 +1,25 @@
+package dev.ember.kernels;
+
+import dev.ember.compute.dsl.U8Buffer;
+
+/** block_q8_0 (34 bytes): fp16 d at 0, int8 qs[32] at 2; element j = d * qs[j]. */
+final class BlockQ8_0 {
+    private BlockQ8_0() {}
+
+    static final int BYTES = 34;
+
+    /** Element j (0..31) of the block at byte offset bo, as ggml's dequantize_row_q8_0 computes it. */
+    static float value(U8Buffer w, int bo, int j) {
+        return BlockBytes.i8(w, bo + 2 + j) * BlockBytes.f16(w, bo);
+    }
+
+    /**
+     * ggml_vec_dot_q8_0_q8_0 for one block: the weight block at wo times the Q8_0 activation block at xo, the 32
+     * int8 products summed exactly as an int, scaled by dw * dx.
+     */
+    static float dot(U8Buffer w, int wo, U8Buffer x, int xo) {
+        int isum = 0;
+        for (int j = 0; j < 32; j++) isum += BlockBytes.i8(w, wo + 2 + j) * BlockBytes.i8(x, xo + 2 + j);
+        return (float) isum * (BlockBytes.f16(w, wo) * BlockBytes.f16(x, xo));
+    }
+}
