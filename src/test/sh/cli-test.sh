@@ -105,5 +105,36 @@ if [ $? -eq 2 ]; then ok "missing --model is a usage error"; else bad "missing -
 ./ember generate --model $good --prompt hi --max-tokens many > /dev/null 2>&1
 if [ $? -eq 2 ]; then ok "non-numeric --max-tokens is a usage error"; else bad "non-numeric --max-tokens"; fi
 
+# 8. Kernel backends: opencl (PoCL here) through ./ember logits and generate meets the parity tolerance and greedy
+#    tokens; an unknown backend is a usage error; an unavailable one says why.
+if command -v clinfo > /dev/null 2>&1 && clinfo -l 2>/dev/null | grep -q Device; then
+  ./ember logits --backend opencl --model $fx/models/stories260K-q4_0.gguf --prompt "Once upon a time" --json \
+    > "$tmp/ocl.json" 2> "$tmp/ocl.err"
+  if [ $? -eq 0 ] && py "
+import json
+j=json.load(open('$tmp/ocl.json')); r=json.load(open('$fx/reference/stories260K-q4_0__once_upon_a_time.json'))
+assert j['tokens']==r['tokens']
+d=max(abs(a-b) for a,b in zip(j['logits_full_last'], r['logits_full_last']))
+assert d<=5e-2, d
+"; then ok "logits --backend opencl within 5e-2 of llama.cpp"; else bad "logits --backend opencl"; cat "$tmp/ocl.err"; fi
+  ./ember generate --backend opencl --model $fx/models/stories260K-f32.gguf --prompt "Once upon a time" --max-tokens 64 \
+    --temperature 0 --ignore-eos --json > "$tmp/oclgen.json" 2> "$tmp/oclgen.err"
+  if [ $? -eq 0 ] && py "
+import json
+j=json.load(open('$tmp/oclgen.json')); r=json.load(open('$ref'))
+assert j['tokens']==r['greedy']['tokens'], j['tokens']
+"; then ok "generate --backend opencl reproduces llama.cpp's greedy tokens"; else bad "generate --backend opencl"; cat "$tmp/oclgen.err"; fi
+else
+  echo "skip - no OpenCL device: the opencl CLI checks need PoCL (installed by .ci/run)"
+fi
+./ember generate --backend tpu --model $good --prompt hi > /dev/null 2> "$tmp/tpu.err"
+if [ $? -eq 2 ] && grep -q "unknown backend 'tpu'" "$tmp/tpu.err"; then ok "unknown --backend is a usage error"; else bad "unknown --backend"; fi
+if ! ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1'; then
+  ./ember generate --backend cuda --model $good --prompt hi > /dev/null 2> "$tmp/cuda.err"
+  rc=$?
+  if [ $rc -eq 1 ] && grep -q "backend unavailable: libcuda.so.1 not found" "$tmp/cuda.err"; then
+    ok "--backend cuda without an NVIDIA driver exits 1 and says why"; else bad "--backend cuda without a GPU: rc $rc $(cat "$tmp/cuda.err")"; fi
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -22,13 +22,13 @@ public final class Cli {
               serve     --model F [--port 8080] [--host H] [--model-name N] [--api-key K] [--ctx-size C]
                         [--chat-template F.jinja] [--threads K] [--max-num-seqs 64] [--max-num-batched-tokens 512]
                         [--kv-cache-tokens T | --kv-cache-memory 2G] [--enable-prefix-caching true] [--max-queue 256]
-                        [--idle-unload-seconds 0] [--drain-timeout 30s]
+                        [--idle-unload-seconds 0] [--drain-timeout 30s] [--backend B]
               generate  --model F --prompt P [--max-tokens N] [--temperature T] [--seed S] [--top-k K] [--top-p P]
                         [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty P]
-                        [--ignore-eos] [--ctx-size C] [--threads K] [--backend cpu] [--json]
-              logits    --model F (--prompt P | --tokens 1,2,3) [--threads K] [--backend cpu] --json
+                        [--ignore-eos] [--ctx-size C] [--threads K] [--backend cpu|java|opencl|cuda] [--json]
+              logits    --model F (--prompt P | --tokens 1,2,3) [--threads K] [--backend B] --json
               tokenize  --model F --text T [--no-special] [--json]
-              bench     --model F [--pp 128] [--tg 64] [--threads T] [--repeat 3] [--json]
+              bench     --model F [--pp 128] [--tg 64] [--threads T] [--repeat 3] [--backend B] [--json]
               template  --template F.jinja --conversation C.json [--bos S] [--eos S]
               make-model --shape llama-1b|qwen2-0.5b|tiny --quant f32|f16|q8_0|q4_0|q4_k_m|q6_k --out F [--seed S] [--vocab F | --fixtures DIR]
                         (random N(0,0.02) weights; qwen2-0.5b has GPT-2's 50257-token vocab, not Qwen's)
