@@ -90,7 +90,6 @@ public final class Cli {
         return ModelLocator.resolve(model, s.withLog(err, s.terminal() && err == System.err));
     }
 
-    /** Only the CPU backend exists so far; others are refused by name rather than silently ignored. */
     /** The {@code --backend} option: cpu (default), java, opencl or cuda; an unknown name is a usage error. */
     static String checkBackend(Args a) {
         String b = a.get("--backend");
