@@ -23,15 +23,14 @@ final class BlockQ4_0 {
     }
 
     /**
-     * ggml_vec_dot_q4_0_q8_0 for one block: the weight block at wo times the Q8_0 activation block at xo, the 32
-     * products of quants summed exactly as an int, scaled by dw * dx.
+     * ggml_vec_dot_q4_0_q8_0 (AVX2) lane k (0..7) of one block: the exact int sum of the products of elements
+     * 4k..4k+3 (quants with the -8 offset applied) with the Q8_0 activation block at xo. bytes_from_nibbles_32 puts
+     * the low nibbles (elements 0..15) in lanes 0..3 and the high nibbles (elements 16..31) in lanes 4..7, so lane k
+     * is elements 4k..4k+3 in element order.
      */
-    static float dot(U8Buffer w, int wo, U8Buffer x, int xo) {
+    static int laneSum(U8Buffer w, int wo, U8Buffer x, int xo, int k) {
         int isum = 0;
-        for (int j = 0; j < 16; j++) {
-            int q = w.get(wo + 2 + j);
-            isum += ((q & 15) - 8) * BlockBytes.i8(x, xo + 2 + j) + ((q >>> 4) - 8) * BlockBytes.i8(x, xo + 18 + j);
-        }
-        return (float) isum * (BlockBytes.f16(w, wo) * BlockBytes.f16(x, xo));
+        for (int j = 4 * k; j < 4 * k + 4; j++) isum += quant(w, wo, j) * BlockBytes.i8(x, xo + 2 + j);
+        return isum;
     }
 }

@@ -14,12 +14,12 @@ final class BlockQ8_0 {
     }
 
     /**
-     * ggml_vec_dot_q8_0_q8_0 for one block: the weight block at wo times the Q8_0 activation block at xo, the 32
-     * int8 products summed exactly as an int, scaled by dw * dx.
+     * ggml_vec_dot_q8_0_q8_0 (AVX2) lane k (0..7) of one block: the exact int sum of the products of elements
+     * 4k..4k+3 of the weight block at wo and the Q8_0 activation block at xo (maddubs + madd).
      */
-    static float dot(U8Buffer w, int wo, U8Buffer x, int xo) {
+    static int laneSum(U8Buffer w, int wo, U8Buffer x, int xo, int k) {
         int isum = 0;
-        for (int j = 0; j < 32; j++) isum += BlockBytes.i8(w, wo + 2 + j) * BlockBytes.i8(x, xo + 2 + j);
-        return (float) isum * (BlockBytes.f16(w, wo) * BlockBytes.f16(x, xo));
+        for (int j = 4 * k; j < 4 * k + 4; j++) isum += BlockBytes.i8(w, wo + 2 + j) * BlockBytes.i8(x, xo + 2 + j);
+        return isum;
     }
 }

@@ -7,44 +7,84 @@ import dev.ember.compute.dsl.KernelMath;
 import dev.ember.compute.dsl.Launch;
 import dev.ember.compute.dsl.U16Buffer;
 
-/** out = x · wᵀ with f16 weights; x is rounded to f16 first (ggml's vec_dot_type for F16), so each product is exact. */
+/**
+ * out = x · wᵀ with f16 weights; x is rounded to f16 first (ggml's vec_dot_type for F16), so each product is exact.
+ * Bit-identical to ggml_vec_dot_f16 on AVX2/F16C (compute.cpu F16Matrix): 32 float accumulator lanes (element c in
+ * lane c mod 32, fused multiply-adds) over the first cols & ~31 columns, GGML_F32x8_REDUCE, then the leftover products
+ * added into a double (ggml_float) sum that is finally rounded to float. There is no double on the device: the
+ * leftovers are summed as an exact float-float pair (TwoSum), which equals ggml's double sum whenever the running sum
+ * needs at most ~48 significant bits (always for sums whose terms span fewer than 2^48 in magnitude; cols % 32 != 0
+ * only).
+ */
 public final class MatmulF16 {
     private MatmulF16() {}
 
-    /** Items per work-group, a power of two (the tree reduction halves it). */
+    /** Items per work-group. */
     static final int LOCAL = 64;
+    /** ggml_vec_dot_f16's accumulator lanes (GGML_F16_STEP): one item per lane. */
+    static final int LANES = 32;
+    /** Output rows per work-group: LOCAL / LANES. */
+    static final int ROWS_PER_GROUP = 2;
 
     /**
-     * w: [rows, cols] f16 bits; x: [n, cols] floats; out: [n, rows], out[t, r] = Σc w[r, c] · f16(x[t, c]).
-     * One work-group per (r, t): item l sums columns l, l + 64, ..., then a shared-memory tree reduction.
+     * w: [rows, cols] f16 bits; x: [n, cols] floats; out: [n, rows], out[t, r] = Σc w[r, c] · f16(x[t, c]). Item l of
+     * a group owns row 2·group + l / 32 and accumulator lane k = l % 32; item k == 0 then reduces the row's lanes in
+     * ggml's order and adds the leftovers.
      */
     @Kernel(barrier = true)
     public static void matmul(KernelContext ctx, U16Buffer w, F32Buffer x, F32Buffer out, int rows, int cols, int n) {
-        float[] partial = ctx.localFloats(LOCAL);   // [64] per-item sums, reduced to partial[0]
-        int r = ctx.groupId(0);
-        int t = ctx.groupId(1);
+        float[] partial = ctx.localFloats(LOCAL);   // [2 rows, 32 lanes]
         int l = ctx.localId(0);
+        int r = ctx.groupId(0) * ROWS_PER_GROUP + l / LANES;
+        int t = ctx.groupId(1);
+        int k = l % LANES;
         boolean live = r < rows && t < n;
-        float sum = 0f;
+        int np = cols - cols % LANES;
+        int wo = r * cols;   // w[r, 0]
+        int xo = t * cols;   // x[t, 0]
+        float acc = 0f;
         if (live) {
-            int wo = r * cols;   // w[r, 0]
-            int xo = t * cols;   // x[t, 0]
-            for (int c = l; c < cols; c += LOCAL) {
+            for (int c = k; c < np; c += LANES) {
                 float xh = KernelMath.f16ToF32(KernelMath.f32ToF16(x.get(xo + c)));
-                sum += KernelMath.f16ToF32(w.get(wo + c)) * xh;
+                acc = KernelMath.fma(KernelMath.f16ToF32(w.get(wo + c)), xh, acc);
             }
         }
-        partial[l] = sum;
+        partial[l] = acc;
         ctx.barrier();
-        for (int s = LOCAL / 2; s > 0; s >>= 1) {
-            if (l < s) partial[l] += partial[l + s];
-            ctx.barrier();
+        if (live && k == 0) {
+            // GGML_F32x8_REDUCE of the accumulators partial[l + 8j + lane] (j = 0..3): per lane (a0 + a2) + (a1 + a3),
+            // then u_i = lane_i + lane_(i+4) and (u0 + u1) + (u2 + u3)
+            float v0 = (partial[l] + partial[l + 16]) + (partial[l + 8] + partial[l + 24]);
+            float v1 = (partial[l + 1] + partial[l + 17]) + (partial[l + 9] + partial[l + 25]);
+            float v2 = (partial[l + 2] + partial[l + 18]) + (partial[l + 10] + partial[l + 26]);
+            float v3 = (partial[l + 3] + partial[l + 19]) + (partial[l + 11] + partial[l + 27]);
+            float v4 = (partial[l + 4] + partial[l + 20]) + (partial[l + 12] + partial[l + 28]);
+            float v5 = (partial[l + 5] + partial[l + 21]) + (partial[l + 13] + partial[l + 29]);
+            float v6 = (partial[l + 6] + partial[l + 22]) + (partial[l + 14] + partial[l + 30]);
+            float v7 = (partial[l + 7] + partial[l + 23]) + (partial[l + 15] + partial[l + 31]);
+            float u0 = v0 + v4;
+            float u1 = v1 + v5;
+            float u2 = v2 + v6;
+            float u3 = v3 + v7;
+            float hi = (u0 + u1) + (u2 + u3);
+            float lo = 0f;   // hi + lo: ggml's double sum, exactly
+            for (int c = np; c < cols; c++) {
+                float p = KernelMath.f16ToF32(w.get(wo + c)) * KernelMath.f16ToF32(KernelMath.f32ToF16(x.get(xo + c)));   // exact
+                // TwoSum(hi, p) = s + e exactly; then e + lo, renormalized by a second TwoSum
+                float s = hi + p;
+                float bv = s - hi;
+                float e = (hi - (s - bv)) + (p - bv);
+                float f = e + lo;
+                hi = s + f;
+                float bw = hi - s;
+                lo = (s - (hi - bw)) + (f - bw);
+            }
+            out.set(t * rows + r, hi);
         }
-        if (live && l == 0) out.set(t * rows + r, partial[0]);
     }
 
-    /** One work-group of 64 items per (output row, token). */
+    /** One work-group of 64 items per 2 output rows and token. */
     public static Launch launch(int rows, int n) {
-        return Launch.of(rows, n, LOCAL);
+        return Launch.of((rows + ROWS_PER_GROUP - 1) / ROWS_PER_GROUP, n, LOCAL);
     }
 }

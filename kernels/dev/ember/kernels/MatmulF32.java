@@ -3,44 +3,69 @@ package dev.ember.kernels;
 import dev.ember.compute.dsl.F32Buffer;
 import dev.ember.compute.dsl.Kernel;
 import dev.ember.compute.dsl.KernelContext;
+import dev.ember.compute.dsl.KernelMath;
 import dev.ember.compute.dsl.Launch;
 
-/** out = x · wᵀ with f32 weights. */
+/**
+ * out = x · wᵀ with f32 weights, bit-identical to ggml_vec_dot_f32 on AVX2 (compute.cpu F32Matrix): 32 accumulator
+ * lanes (element c in lane c mod 32) over the first cols & ~31 columns, GGML_F32x8_REDUCE, then the leftover columns
+ * fused one by one into the float sum.
+ */
 public final class MatmulF32 {
     private MatmulF32() {}
 
-    /** Items per work-group, a power of two (the tree reduction halves it). */
+    /** Items per work-group. */
     static final int LOCAL = 64;
+    /** ggml_vec_dot_f32's accumulator lanes (GGML_F32_STEP): one item per lane. */
+    static final int LANES = 32;
+    /** Output rows per work-group: LOCAL / LANES. */
+    static final int ROWS_PER_GROUP = 2;
 
     /**
-     * w: [rows, cols]; x: [n, cols]; out: [n, rows], out[t, r] = Σc w[r, c] · x[t, c].
-     * One work-group per (r, t): item l sums columns l, l + 64, ... (adjacent items read adjacent columns), then a
-     * shared-memory tree reduction adds the 64 partial sums.
+     * w: [rows, cols]; x: [n, cols]; out: [n, rows], out[t, r] = Σc w[r, c] · x[t, c]. Item l of a group owns row
+     * 2·group + l / 32 and accumulator lane k = l % 32 (columns k, k + 32, ... below cols & ~31, fused multiply-adds in
+     * column order); item k == 0 then reduces the row's 32 lanes in ggml's order and adds the leftovers.
      */
     @Kernel(barrier = true)
     public static void matmul(KernelContext ctx, F32Buffer w, F32Buffer x, F32Buffer out, int rows, int cols, int n) {
-        float[] partial = ctx.localFloats(LOCAL);   // [64] per-item sums, reduced to partial[0]
-        int r = ctx.groupId(0);
-        int t = ctx.groupId(1);
+        float[] partial = ctx.localFloats(LOCAL);   // [2 rows, 32 lanes]
         int l = ctx.localId(0);
+        int r = ctx.groupId(0) * ROWS_PER_GROUP + l / LANES;
+        int t = ctx.groupId(1);
+        int k = l % LANES;
         boolean live = r < rows && t < n;
-        float sum = 0f;
+        int np = cols - cols % LANES;
+        int wo = r * cols;   // w[r, 0]
+        int xo = t * cols;   // x[t, 0]
+        float acc = 0f;
         if (live) {
-            int wo = r * cols;   // w[r, 0]
-            int xo = t * cols;   // x[t, 0]
-            for (int c = l; c < cols; c += LOCAL) sum += w.get(wo + c) * x.get(xo + c);
+            for (int c = k; c < np; c += LANES) acc = KernelMath.fma(w.get(wo + c), x.get(xo + c), acc);
         }
-        partial[l] = sum;
+        partial[l] = acc;
         ctx.barrier();
-        for (int s = LOCAL / 2; s > 0; s >>= 1) {
-            if (l < s) partial[l] += partial[l + s];
-            ctx.barrier();
+        if (live && k == 0) {
+            // GGML_F32x8_REDUCE of the accumulators partial[l + 8j + lane] (j = 0..3): per lane (a0 + a2) + (a1 + a3),
+            // then u_i = lane_i + lane_(i+4) and (u0 + u1) + (u2 + u3)
+            float v0 = (partial[l] + partial[l + 16]) + (partial[l + 8] + partial[l + 24]);
+            float v1 = (partial[l + 1] + partial[l + 17]) + (partial[l + 9] + partial[l + 25]);
+            float v2 = (partial[l + 2] + partial[l + 18]) + (partial[l + 10] + partial[l + 26]);
+            float v3 = (partial[l + 3] + partial[l + 19]) + (partial[l + 11] + partial[l + 27]);
+            float v4 = (partial[l + 4] + partial[l + 20]) + (partial[l + 12] + partial[l + 28]);
+            float v5 = (partial[l + 5] + partial[l + 21]) + (partial[l + 13] + partial[l + 29]);
+            float v6 = (partial[l + 6] + partial[l + 22]) + (partial[l + 14] + partial[l + 30]);
+            float v7 = (partial[l + 7] + partial[l + 23]) + (partial[l + 15] + partial[l + 31]);
+            float u0 = v0 + v4;
+            float u1 = v1 + v5;
+            float u2 = v2 + v6;
+            float u3 = v3 + v7;
+            float sum = (u0 + u1) + (u2 + u3);
+            for (int c = np; c < cols; c++) sum = KernelMath.fma(w.get(wo + c), x.get(xo + c), sum);
+            out.set(t * rows + r, sum);
         }
-        if (live && l == 0) out.set(t * rows + r, partial[0]);
     }
 
-    /** One work-group of 64 items per (output row, token). */
+    /** One work-group of 64 items per 2 output rows and token. */
     public static Launch launch(int rows, int n) {
-        return Launch.of(rows, n, LOCAL);
+        return Launch.of((rows + ROWS_PER_GROUP - 1) / ROWS_PER_GROUP, n, LOCAL);
     }
 }

@@ -368,11 +368,11 @@ public final class DeviceModelRunner implements Forward {
             case F16 -> backend.launch(MATMUL_F16, MatmulF16.launch(w.rows(), n), w.buffer(), in, out, w.rows(), w.cols(), n);
             case Q8_0, Q4_0 -> {
                 quantize(in, n, w.cols(), GgmlType.Q8_0);
-                backend.launch(MATMUL_QUANT, MatmulQuant.launch(w.rows(), n), w.buffer(), w.type().id, xq, out, w.rows(), w.cols(), n);
+                backend.launch(MATMUL_QUANT, MatmulQuant.launch(w.type().id, w.rows(), n), w.buffer(), w.type().id, xq, out, w.rows(), w.cols(), n);
             }
             case Q4_K, Q6_K -> {
                 quantize(in, n, w.cols(), GgmlType.Q8_K);
-                backend.launch(MATMUL_QUANT, MatmulQuant.launch(w.rows(), n), w.buffer(), w.type().id, xq, out, w.rows(), w.cols(), n);
+                backend.launch(MATMUL_QUANT, MatmulQuant.launch(w.type().id, w.rows(), n), w.buffer(), w.type().id, xq, out, w.rows(), w.cols(), n);
             }
             default -> throw new IllegalStateException("no device matmul for " + w.type());
         }

@@ -65,20 +65,6 @@ class DeviceParityTest {
         return ((Path) a.get()[1]).getFileName().toString();
     }
 
-    /**
-     * Known open discrepancy (issue 6 stays open on it): at position 2 of this prompt the device kernels' logits
-     * for token 286 differ from llama.cpp's by 0.0504 (tolerance 0.05), identically on the java and opencl
-     * backends. The CPU backend is bit-exact here only by reproducing ggml's AVX2 summation orders; the kernels'
-     * tree reductions put one Q8_0 activation on the other side of a rounding boundary. Reported, not hidden:
-     * the case is skipped with this reason so every other reference keeps guarding the kernels.
-     */
-    private static final String KNOWN_OPEN = "stories260K-q8_0__once_upon_a_time.json";
-
-    private static void skipKnownOpen(String backend, Path ref) {
-        Assumptions.assumeFalse(!backend.equals("cpu") && ref.getFileName().toString().equals(KNOWN_OPEN),
-                "known open: device kernels differ from llama.cpp by 0.0504 > 0.05 at position 2 of " + KNOWN_OPEN);
-    }
-
     private static Generator open(Model m, String backend, int context) {
         try {
             return new Generator(m, context, 2, backend);
@@ -91,7 +77,6 @@ class DeviceParityTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("batchCases")
     void promptLogitsInOneBatch(String backend, Path ref) {
-        skipKnownOpen(backend, ref);
         JsonNode r = Fixtures.json(ref);
         String file = r.get("model").asText();
         int[] prompt = Fixtures.ints(r.get("tokens"));
@@ -104,7 +89,6 @@ class DeviceParityTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("deviceCases")
     void promptLogitsTokenByToken(String backend, Path ref) {
-        skipKnownOpen(backend, ref);
         JsonNode r = Fixtures.json(ref);
         String file = r.get("model").asText();
         int[] prompt = Fixtures.ints(r.get("tokens"));

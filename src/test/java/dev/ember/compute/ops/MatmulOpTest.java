@@ -1,5 +1,6 @@
 package dev.ember.compute.ops;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.compute.Backend;
@@ -26,12 +27,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * MatmulF32, MatmulF16 and MatmulQuant against the CPU path (compute.cpu.Matmul over WeightMatrix, ggml's AVX2 dots)
  * on the same weights (random Gaussian floats, seeded, encoded by the project's quantizers) and activations. For the
  * quantized types the activations go through the device quantize kernels (QuantizeQ8_0 / QuantizeQ8_K), so the whole
- * device path is compared. Shapes: rows 1, 7, 33, 257 and 3; cols from one block up to more blocks than a work-group
- * has items; n = 1, 3, 5 tokens.
+ * device path is compared. Shapes: rows 1, 7, 33, 257, 3 and 4; cols from one block up to more blocks than a
+ * work-group has items (float types: 1 to 300 columns, with and without leftovers past the last 32); n = 1, 3, 5 tokens.
  *
- * <p>Tolerance: the kernels sum the same exact per-block integer dots (or exact f16 × f16 products) in a different float
- * order than ggml's lanes, so they agree to float rounding of the sum; every output must satisfy
- * |device − cpu| ≤ 1e-4 · Σc |w[r, c] · x[t, c]| (w dequantized, x the float activations), the row magnitude.
+ * <p>F32, F16, Q8_0 and Q4_0 reproduce ggml's AVX2 float order (the CPU's), so every output must be bit-identical
+ * (Float.floatToIntBits). Q4_K and Q6_K sum the same exact per-block integer dots in a different float order than ggml's
+ * lanes, so they agree to float rounding of the sum: |device − cpu| ≤ 1e-4 · Σc |w[r, c] · x[t, c]| (w dequantized, x
+ * the float activations), the row magnitude.
  */
 class MatmulOpTest {
     private static final KernelRef F32 = KernelRef.of(MatmulF32.class, "matmul");
@@ -45,7 +47,7 @@ class MatmulOpTest {
     private record Shape(int rows, int blocks, int n) {}
 
     private static final List<Shape> SHAPES = List.of(new Shape(1, 1, 1), new Shape(7, 3, 3), new Shape(33, 5, 5),
-            new Shape(257, 2, 3), new Shape(3, 70, 1));
+            new Shape(257, 2, 3), new Shape(3, 70, 1), new Shape(4, 64, 5));
 
     @ParameterizedTest
     @MethodSource("dev.ember.compute.ops.TestBackends#names")
@@ -86,12 +88,13 @@ class MatmulOpTest {
     private static void check(Backend backend, GgmlType type) {
         Random rnd = new Random(1000 + type.id);
         double worst = 0;
+        boolean exact = type == GgmlType.F32 || type == GgmlType.F16 || type == GgmlType.Q8_0 || type == GgmlType.Q4_0;
         try (WorkerPool pool = new WorkerPool(1)) {
             Matmul cpu = new Matmul(pool);
             for (Shape s : SHAPES) {
                 int rows = s.rows(), n = s.n();
                 // float types: one "block" is one column; stretch the odd shapes so cols exceed the 64 items too
-                int cols = type.blockSize == 1 ? (s.blocks() == 70 ? 300 : 7 * s.blocks() - 6) : s.blocks() * type.blockSize;
+                int cols = type.blockSize == 1 ? (s.blocks() == 70 ? 300 : s.blocks() == 64 ? 256 : 7 * s.blocks() - 6) : s.blocks() * type.blockSize;
                 float[] wf = new float[rows * cols];   // [rows, cols]
                 for (int i = 0; i < wf.length; i++) wf[i] = (float) (rnd.nextGaussian() * (1 + (i / cols) % 4));
                 float[] x = new float[n * cols];       // [n, cols]
@@ -111,6 +114,11 @@ class MatmulOpTest {
                         for (int c = 0; c < cols; c++) mag += Math.abs((double) wd[c] * x[t * cols + c]);
                         double err = Math.abs((double) got[t * rows + r] - want[t * rows + r]);
                         worst = Math.max(worst, err / mag);
+                        if (exact) {
+                            assertEquals(Float.floatToIntBits(want[t * rows + r]), Float.floatToIntBits(got[t * rows + r]),
+                                    type + " " + s + " cols " + cols + " out[" + t + ", " + r + "]: device "
+                                            + got[t * rows + r] + " cpu " + want[t * rows + r] + " (not bit-identical)");
+                        }
                         assertTrue(err <= TOLERANCE * mag, type + " " + s + " cols " + cols + " out[" + t + ", " + r
                                 + "]: device " + got[t * rows + r] + " cpu " + want[t * rows + r] + " (row magnitude " + mag + ")");
                     }
@@ -134,7 +142,7 @@ class MatmulOpTest {
                 DeviceBuffer xq = backend.allocate(Activations.rowBytes(at, cols) * n);
                 if (at == GgmlType.Q8_0) backend.launch(Q8_0, QuantizeQ8_0.launch(blocks), xb, xq, blocks);
                 else backend.launch(Q8_K, QuantizeQ8_K.launch(blocks), xb, xq, blocks);
-                backend.launch(QUANT, MatmulQuant.launch(rows, n), wb, type.id, xq, ob, rows, cols, n);
+                backend.launch(QUANT, MatmulQuant.launch(type.id, rows, n), wb, type.id, xq, ob, rows, cols, n);
                 xq.close();
             }
         }
