@@ -8,15 +8,25 @@ import dev.ember.compute.dsl.KernelMath;
 import dev.ember.compute.dsl.Launch;
 
 /**
- * Causal attention over the paged KV cache. One work-group per (head, token): its items score the
- * positions 0..pos of the token's sequence in strides (Q·K · scale into the {@code scores} scratch), a
- * shared-memory max and sum give the softmax, then each item computes output dimensions d = lid,
- * lid + LOCAL, ... as Σp prob[p] · V[p, d]. Every item writes and rereads only its own scores until the
- * sum reduction, whose barriers publish them to the group for the P·V pass.
+ * Causal attention over the paged KV cache, in the float orders of {@code model.ModelRunner.attention} (ggml's CPU
+ * flash-free path): each score is ggml_vec_dot_f32 of K and Q (32 fma lanes, element i in lane i mod 32, the
+ * GGML_F32x8_REDUCE tree, then the tail past the last multiple of 32 in order), the softmax is
+ * {@code compute.cpu.Ops.softmax} as in {@link Softmax} (scale applied inside, ggml's vector exp, pairwise 8-lane
+ * chunk sums, their double sum carried in float-float, x·(1/Σ)), and each output dimension d is Σt p[t]·V[t, d]
+ * accumulated in 32 fma lanes (position t in lane t mod 32, ascending t) then the same reduce.
+ *
+ * <p>One work-group per (head, token). Its items take chunks of 8 positions (chunk c = lid, lid + LOCAL, ...):
+ * they score them into the {@code scores} scratch, a max reduction gives the row max, they turn their chunks into
+ * exponentials and float-float chunk sums, item 0 adds the items' partials; then each item computes output
+ * dimensions d = lid, lid + LOCAL, ... lane by lane. The barriers of the reductions publish the scores (a global
+ * scratch) to the whole group before the P·V pass.
  */
 public final class Attention {
-    /** Items per work-group (a power of two: the tree reductions halve it). */
+    /** Items per work-group (a power of two: the max reduction halves it). */
     static final int LOCAL = 64;
+
+    /** ggml_vec_dot_f32's accumulator lanes: four 8-wide AVX registers. */
+    static final int LANES = 32;
 
     private Attention() {}
 
@@ -38,7 +48,9 @@ public final class Attention {
         int h = ctx.groupId(0);
         int t = ctx.groupId(1);
         int lid = ctx.localId(0);
-        float[] partial = ctx.localFloats(LOCAL); // [LOCAL] per-item max, then per-item sum
+        float[] partHi = ctx.localFloats(LOCAL); // [LOCAL] per-item max, then per-item float-float sums: high parts
+        float[] partLo = ctx.localFloats(LOCAL); // [LOCAL] low parts
+        int chunkLanes = VectorExp.LANES;
 
         int len = positions.get(t) + 1;
         int table = blockStart.get(t);
@@ -47,50 +59,150 @@ public final class Attention {
         int qOff = t * heads * headDim + h * headDim;
         int sOff = (t * heads + h) * maxContext;
 
+        // scores: the softmax's scaled inputs dot · scale, as Ops.softmax stores them
         float max = Float.NEGATIVE_INFINITY;
-        for (int p = lid; p < len; p += LOCAL) {
-            int kOff = slot(blocks, table, p, blockSize) * kvDim + kvOff;
-            float dot = 0f;
-            for (int d = 0; d < headDim; d++) dot = KernelMath.fma(q.get(qOff + d), kCache.get(kOff + d), dot);
-            float s = dot * scale;
-            scores.set(sOff + p, s);
-            max = KernelMath.max(max, s);
+        for (int c = lid * chunkLanes; c < len; c += LOCAL * chunkLanes) {
+            for (int p = c; p < c + chunkLanes && p < len; p++) {
+                int kOff = slot(blocks, table, p, blockSize) * kvDim + kvOff;
+                float s = vecDot(kCache, kOff, q, qOff, headDim) * scale;
+                scores.set(sOff + p, s);
+                max = KernelMath.max(max, s);
+            }
         }
-        partial[lid] = max;
+        partHi[lid] = max;
         ctx.barrier();
         for (int s = LOCAL / 2; s > 0; s = s / 2) {
-            if (lid < s) partial[lid] = KernelMath.max(partial[lid], partial[lid + s]);
+            if (lid < s) partHi[lid] = KernelMath.max(partHi[lid], partHi[lid + s]);
             ctx.barrier();
         }
-        float rowMax = partial[0];
-        ctx.barrier(); // all items have read partial[0] before it is overwritten
+        float rowMax = partHi[0];
+        ctx.barrier(); // all items have read partHi[0] before it is overwritten
 
-        float sum = 0f;
-        for (int p = lid; p < len; p += LOCAL) {
-            float e = KernelMath.exp(scores.get(sOff + p) - rowMax);
-            scores.set(sOff + p, e);
-            sum += e;
+        float hi = 0f;
+        float lo = 0f;
+        for (int c = lid * chunkLanes; c < len; c += LOCAL * chunkLanes) {
+            float l0 = Softmax.expLane(scores, sOff, c, len, rowMax);
+            float l1 = Softmax.expLane(scores, sOff, c + 1, len, rowMax);
+            float l2 = Softmax.expLane(scores, sOff, c + 2, len, rowMax);
+            float l3 = Softmax.expLane(scores, sOff, c + 3, len, rowMax);
+            float l4 = Softmax.expLane(scores, sOff, c + 4, len, rowMax);
+            float l5 = Softmax.expLane(scores, sOff, c + 5, len, rowMax);
+            float l6 = Softmax.expLane(scores, sOff, c + 6, len, rowMax);
+            float l7 = Softmax.expLane(scores, sOff, c + 7, len, rowMax);
+            float a0 = l0 + l4;
+            float a1 = l1 + l5;
+            float a2 = l2 + l6;
+            float a3 = l3 + l7;
+            float chunk = (a0 + a2) + (a1 + a3);
+            float s = hi + chunk;
+            float bb = s - hi;
+            float e = (hi - (s - bb)) + (chunk - bb);
+            lo = lo + e;
+            hi = s + lo;
+            lo = lo - (hi - s);
         }
-        partial[lid] = sum;
+        partHi[lid] = hi;
+        partLo[lid] = lo;
         ctx.barrier();
-        for (int s = LOCAL / 2; s > 0; s = s / 2) {
-            if (lid < s) partial[lid] = partial[lid] + partial[lid + s];
-            ctx.barrier();
+        if (lid == 0) {
+            float sh = 0f;
+            float sl = 0f;
+            for (int j = 0; j < LOCAL; j++) {
+                float ah = partHi[j];
+                float s = sh + ah;
+                float bb = s - sh;
+                float e = (sh - (s - bb)) + (ah - bb);
+                e = e + (sl + partLo[j]);
+                sh = s + e;
+                sl = e - (sh - s);
+            }
+            partHi[0] = FloatFloat.reciprocal(sh, sl);
         }
-        float inv = 1.0f / partial[0];
+        ctx.barrier();
+        float inv = partHi[0];
 
         for (int d = lid; d < headDim; d += LOCAL) {
-            float acc = 0f;
-            for (int p = 0; p < len; p++) {
-                int vOff = slot(blocks, table, p, blockSize) * kvDim + kvOff;
-                acc = KernelMath.fma(scores.get(sOff + p), vCache.get(vOff + d), acc);
-            }
-            out.set(qOff + d, acc * inv);
+            float r0 = quadPv(vCache, scores, sOff, blocks, table, blockSize, kvDim, kvOff + d, len, inv, 0);
+            float r1 = quadPv(vCache, scores, sOff, blocks, table, blockSize, kvDim, kvOff + d, len, inv, 1);
+            float r2 = quadPv(vCache, scores, sOff, blocks, table, blockSize, kvDim, kvOff + d, len, inv, 2);
+            float r3 = quadPv(vCache, scores, sOff, blocks, table, blockSize, kvDim, kvOff + d, len, inv, 3);
+            float r4 = quadPv(vCache, scores, sOff, blocks, table, blockSize, kvDim, kvOff + d, len, inv, 4);
+            float r5 = quadPv(vCache, scores, sOff, blocks, table, blockSize, kvDim, kvOff + d, len, inv, 5);
+            float r6 = quadPv(vCache, scores, sOff, blocks, table, blockSize, kvDim, kvOff + d, len, inv, 6);
+            float r7 = quadPv(vCache, scores, sOff, blocks, table, blockSize, kvDim, kvOff + d, len, inv, 7);
+            out.set(qOff + d, reduce8(r0, r1, r2, r3, r4, r5, r6, r7));
         }
     }
 
     /** The cache slot of position p of the sequence whose block table starts at blocks[table]. */
     static int slot(I32Buffer blocks, int table, int p, int blockSize) {
         return blocks.get(table + p / blockSize) * blockSize + p % blockSize;
+    }
+
+    /** The last steps of GGML_F32x8_REDUCE over the 8 lanes of one register: (l0+l4), ... then pairwise. */
+    static float reduce8(float a0, float a1, float a2, float a3, float a4, float a5, float a6, float a7) {
+        float t0 = a0 + a4;
+        float t1 = a1 + a5;
+        float t2 = a2 + a6;
+        float t3 = a3 + a7;
+        return (t0 + t1) + (t2 + t3);
+    }
+
+    /**
+     * ggml_vec_dot_f32(n, x, y) as {@code compute.cpu.GgmlDot.vecDotF32}: the first n & ~31 elements in 32 fma lanes
+     * reduced by GGML_F32x8_REDUCE, then the rest fma'd in order onto that sum.
+     */
+    static float vecDot(F32Buffer x, int xo, F32Buffer y, int yo, int n) {
+        int np = n - n % LANES;
+        float sum = 0f;
+        if (np > 0) {
+            float r0 = quadDot(x, xo, y, yo, np, 0);
+            float r1 = quadDot(x, xo, y, yo, np, 1);
+            float r2 = quadDot(x, xo, y, yo, np, 2);
+            float r3 = quadDot(x, xo, y, yo, np, 3);
+            float r4 = quadDot(x, xo, y, yo, np, 4);
+            float r5 = quadDot(x, xo, y, yo, np, 5);
+            float r6 = quadDot(x, xo, y, yo, np, 6);
+            float r7 = quadDot(x, xo, y, yo, np, 7);
+            sum = reduce8(r0, r1, r2, r3, r4, r5, r6, r7);
+        }
+        for (int i = np; i < n; i++) sum = KernelMath.fma(x.get(xo + i), y.get(yo + i), sum);
+        return sum;
+    }
+
+    /** Lane j of the first REDUCE step: (acc[j] + acc[j+16]) + (acc[j+8] + acc[j+24]) of the dot's 32 lanes. */
+    static float quadDot(F32Buffer x, int xo, F32Buffer y, int yo, int np, int j) {
+        return (laneDot(x, xo, y, yo, np, j) + laneDot(x, xo, y, yo, np, j + 16))
+                + (laneDot(x, xo, y, yo, np, j + 8) + laneDot(x, xo, y, yo, np, j + 24));
+    }
+
+    /** Accumulator lane of the dot: fma over elements lane, lane + 32, ... below np, in order. */
+    static float laneDot(F32Buffer x, int xo, F32Buffer y, int yo, int np, int lane) {
+        float acc = 0f;
+        for (int i = lane; i < np; i += LANES) acc = KernelMath.fma(x.get(xo + i), y.get(yo + i), acc);
+        return acc;
+    }
+
+    /** Lane j of the first REDUCE step over the P·V accumulators of one output dimension. */
+    static float quadPv(F32Buffer v, F32Buffer scores, int sOff, I32Buffer blocks, int table, int blockSize,
+                        int kvDim, int vCol, int len, float inv, int j) {
+        return (lanePv(v, scores, sOff, blocks, table, blockSize, kvDim, vCol, len, inv, j)
+                + lanePv(v, scores, sOff, blocks, table, blockSize, kvDim, vCol, len, inv, j + 16))
+                + (lanePv(v, scores, sOff, blocks, table, blockSize, kvDim, vCol, len, inv, j + 8)
+                + lanePv(v, scores, sOff, blocks, table, blockSize, kvDim, vCol, len, inv, j + 24));
+    }
+
+    /**
+     * P·V accumulator lane of one output dimension (column vCol of the cache rows): fma of V[p, d] and
+     * p = exp · (1/Σ) over positions lane, lane + 32, ... below len, in order.
+     */
+    static float lanePv(F32Buffer v, F32Buffer scores, int sOff, I32Buffer blocks, int table, int blockSize,
+                        int kvDim, int vCol, int len, float inv, int lane) {
+        float acc = 0f;
+        for (int p = lane; p < len; p += LANES) {
+            float prob = scores.get(sOff + p) * inv;
+            acc = KernelMath.fma(v.get(slot(blocks, table, p, blockSize) * kvDim + vCol), prob, acc);
+        }
+        return acc;
     }
 }

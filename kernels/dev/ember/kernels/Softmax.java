@@ -7,11 +7,14 @@ import dev.ember.compute.dsl.KernelMath;
 import dev.ember.compute.dsl.Launch;
 
 /**
- * In-place softmax of each row after scaling: {@code x = exp(scale·x − max) / Σ}. One work-group per row:
- * a shared-memory max reduction, then a sum reduction of the exponentials.
+ * In-place softmax of each row after scaling, {@code x = exp(scale·x − max) / Σ}, as {@code compute.cpu.Ops.softmax}
+ * (ggml's soft_max): every exponential is ggml's vector exp ({@link VectorExp}), each 8-lane chunk is summed in float
+ * in the AVX2 pairwise order (lanes past n are zeros), the chunk sums are added in double — here float-float (see
+ * {@link FloatFloat}) — and x is multiplied by the float {@code 1 / Σ}. One work-group per row: a max reduction (exact
+ * in any order), then each item takes whole chunks, and item 0 adds the items' float-float partials in order.
  */
 public final class Softmax {
-    /** Items per work-group (a power of two: the tree reductions halve it). */
+    /** Items per work-group (a power of two: the max reduction halves it). */
     static final int LOCAL = 256;
 
     private Softmax() {}
@@ -21,38 +24,87 @@ public final class Softmax {
         return Launch.of(rows, LOCAL);
     }
 
-    /** x [rows, n], rewritten in place; each item only touches its own strided columns. */
+    /** x [rows, n], rewritten in place; each item only touches its own chunks of 8 columns. */
     @Kernel(barrier = true)
     public static void softmax(KernelContext ctx, F32Buffer x, int n, float scale) {
         int row = ctx.groupId(0);
         int lid = ctx.localId(0);
-        float[] partial = ctx.localFloats(LOCAL); // [LOCAL] per-item max, then per-item sum
+        float[] partHi = ctx.localFloats(LOCAL); // [LOCAL] per-item max, then per-item float-float sums: high parts
+        float[] partLo = ctx.localFloats(LOCAL); // [LOCAL] low parts
         int base = row * n;
+        int lanes = VectorExp.LANES;
 
         float max = Float.NEGATIVE_INFINITY;
-        for (int i = lid; i < n; i += LOCAL) max = KernelMath.max(max, x.get(base + i) * scale);
-        partial[lid] = max;
+        for (int c = lid * lanes; c < n; c += LOCAL * lanes) {
+            for (int i = c; i < c + lanes && i < n; i++) {
+                float v = x.get(base + i) * scale;
+                x.set(base + i, v);
+                max = KernelMath.max(max, v);
+            }
+        }
+        partHi[lid] = max;
         ctx.barrier();
         for (int s = LOCAL / 2; s > 0; s = s / 2) {
-            if (lid < s) partial[lid] = KernelMath.max(partial[lid], partial[lid + s]);
+            if (lid < s) partHi[lid] = KernelMath.max(partHi[lid], partHi[lid + s]);
             ctx.barrier();
         }
-        float rowMax = partial[0];
-        ctx.barrier(); // all items have read partial[0] before it is overwritten
+        float rowMax = partHi[0];
+        ctx.barrier(); // all items have read partHi[0] before it is overwritten
 
-        float sum = 0f;
-        for (int i = lid; i < n; i += LOCAL) {
-            float e = KernelMath.exp(x.get(base + i) * scale - rowMax);
-            x.set(base + i, e);
-            sum += e;
+        float hi = 0f;
+        float lo = 0f;
+        for (int c = lid * lanes; c < n; c += LOCAL * lanes) {
+            float l0 = expLane(x, base, c, n, rowMax);
+            float l1 = expLane(x, base, c + 1, n, rowMax);
+            float l2 = expLane(x, base, c + 2, n, rowMax);
+            float l3 = expLane(x, base, c + 3, n, rowMax);
+            float l4 = expLane(x, base, c + 4, n, rowMax);
+            float l5 = expLane(x, base, c + 5, n, rowMax);
+            float l6 = expLane(x, base, c + 6, n, rowMax);
+            float l7 = expLane(x, base, c + 7, n, rowMax);
+            // (hi128 + lo128), then movehl, then movehdup: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7))
+            float a0 = l0 + l4;
+            float a1 = l1 + l5;
+            float a2 = l2 + l6;
+            float a3 = l3 + l7;
+            float chunk = (a0 + a2) + (a1 + a3);
+            // (hi, lo) += chunk: TwoSum, then renormalize with FastTwoSum
+            float s = hi + chunk;
+            float bb = s - hi;
+            float e = (hi - (s - bb)) + (chunk - bb);
+            lo = lo + e;
+            hi = s + lo;
+            lo = lo - (hi - s);
         }
-        partial[lid] = sum;
+        partHi[lid] = hi;
+        partLo[lid] = lo;
         ctx.barrier();
-        for (int s = LOCAL / 2; s > 0; s = s / 2) {
-            if (lid < s) partial[lid] = partial[lid] + partial[lid + s];
-            ctx.barrier();
+        if (lid == 0) {
+            float sh = 0f;
+            float sl = 0f;
+            for (int j = 0; j < LOCAL; j++) {
+                float ah = partHi[j];
+                float s = sh + ah;
+                float bb = s - sh;
+                float e = (sh - (s - bb)) + (ah - bb);
+                e = e + (sl + partLo[j]);
+                sh = s + e;
+                sl = e - (sh - s);
+            }
+            partHi[0] = FloatFloat.reciprocal(sh, sl);
         }
-        float inv = 1.0f / partial[0];
-        for (int i = lid; i < n; i += LOCAL) x.set(base + i, x.get(base + i) * inv);
+        ctx.barrier();
+        float inv = partHi[0];
+        for (int c = lid * lanes; c < n; c += LOCAL * lanes) {
+            for (int i = c; i < c + lanes && i < n; i++) x.set(base + i, x.get(base + i) * inv);
+        }
+    }
+
+    /** ggml's vector exp of x[base + i] − max stored back into x, or 0 for a lane past the end (a masked cell). */
+    static float expLane(F32Buffer x, int base, int i, int n, float max) {
+        if (i >= n) return 0f;
+        float e = VectorExp.vexp(x.get(base + i) - max);
+        x.set(base + i, e);
+        return e;
     }
 }

@@ -10,12 +10,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * RmsNorm kernel against {@link Ops#rmsNorm} (double accumulation). The kernel sums in float per item and
- * over a tree, so outputs agree to a relative 1e-5; row lengths include ones below, above and not a
- * multiple of the work-group size.
+ * RmsNorm kernel against {@link Ops#rmsNorm} (squares summed in double): the kernel carries the sum in float-float
+ * and rounds the mean once, so its outputs are bit-identical; row lengths include ones below, above and not a
+ * multiple of the work-group size, and rows of very different magnitudes.
  */
 class RmsNormOpTest {
-    private static final double REL = 1e-5;
     private static final float EPS = 1e-6f;
     private static final KernelRef KERNEL = KernelRef.of(RmsNorm.class, "rmsNorm");
 
@@ -24,11 +23,14 @@ class RmsNormOpTest {
     void matchesCpuRowsOfEveryLength(String name) {
         Backend backend = TestBackends.get(name);
         Random rnd = new Random(1);
-        for (int n : new int[] {1, 7, 65, 257, 1000, 2048}) {
-            int rows = 3;
+        for (int n : new int[] {1, 7, 65, 257, 1000, 2048, 4096}) {
+            int rows = 8;
             float[] x = new float[rows * n];  // [rows, n]
             float[] w = new float[n];         // [n]
-            for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextGaussian() * 3 + 0.5);
+            for (int i = 0; i < x.length; i++) {
+                double magnitude = Math.pow(10, i / n % 4 - 2); // rows of 1e-2 .. 1e1
+                x[i] = (float) ((rnd.nextGaussian() * 3 + 0.5) * magnitude);
+            }
             for (int i = 0; i < n; i++) w[i] = (float) (rnd.nextGaussian() + 1);
             float[] expected = new float[rows * n]; // [rows, n]
             for (int r = 0; r < rows; r++) Ops.rmsNorm(x, r * n, w, expected, r * n, n, EPS);
@@ -37,7 +39,7 @@ class RmsNormOpTest {
                  DeviceBuffer dw = DeviceArrays.upload(backend, w);
                  DeviceBuffer dout = backend.allocate(4L * rows * n)) {
                 backend.launch(KERNEL, RmsNorm.launch(rows), dx, dw, dout, n, EPS);
-                Tolerance.assertClose(expected, DeviceArrays.floats(backend, dout, rows * n), REL, 0, name + " n=" + n);
+                Tolerance.assertBitExact(expected, DeviceArrays.floats(backend, dout, rows * n), name + " n=" + n);
                 Tolerance.assertClose(x, DeviceArrays.floats(backend, dx, rows * n), 0, 0, name + " n=" + n + " input untouched");
             }
         }
@@ -61,7 +63,7 @@ class RmsNormOpTest {
             try (DeviceBuffer dx = DeviceArrays.upload(backend, x);
                  DeviceBuffer dw = DeviceArrays.upload(backend, w)) {
                 backend.launch(KERNEL, RmsNorm.launch(rows), dx, dw, dx, headDim, EPS);
-                Tolerance.assertClose(expected, DeviceArrays.floats(backend, dx, x.length), REL, 0, name + " headDim=" + headDim);
+                Tolerance.assertBitExact(expected, DeviceArrays.floats(backend, dx, x.length), name + " headDim=" + headDim);
             }
         }
     }

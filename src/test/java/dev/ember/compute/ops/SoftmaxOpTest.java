@@ -10,11 +10,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Softmax kernel against {@link Ops#softmax} (ggml's vector exp, double chunk sums). The kernel uses
- * {@code KernelMath.exp} and float tree sums: outputs agree to a relative 1e-5.
+ * Softmax kernel against {@link Ops#softmax} (ggml's vector exp, pairwise 8-lane chunk sums, double sum of the
+ * chunks): the kernel uses the same exp and chunk order and a float-float sum, so its outputs are bit-identical.
+ * Rows are spread (many positions far below the max) and narrow (all positions contribute).
  */
 class SoftmaxOpTest {
-    private static final double REL = 1e-5;
     private static final KernelRef KERNEL = KernelRef.of(Softmax.class, "softmax");
 
     @ParameterizedTest
@@ -23,17 +23,20 @@ class SoftmaxOpTest {
         Backend backend = TestBackends.get(name);
         Random rnd = new Random(3);
         float scale = 0.125f;
-        for (int n : new int[] {1, 7, 65, 257, 1000, 2048}) {
-            int rows = 3;
+        for (int n : new int[] {1, 7, 8, 65, 257, 1000, 2048, 4099}) {
+            int rows = 6;
             float[] x = new float[rows * n]; // [rows, n]
-            for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextGaussian() * 20 - 5);
+            for (int i = 0; i < x.length; i++) {
+                double spread = i / n % 2 == 0 ? 20 : 2; // wide and narrow rows
+                x[i] = (float) (rnd.nextGaussian() * spread - 5);
+            }
             float[] expected = x.clone();    // [rows, n]
             for (int r = 0; r < rows; r++) Ops.softmax(expected, r * n, n, scale);
 
             try (DeviceBuffer dx = DeviceArrays.upload(backend, x)) {
                 backend.launch(KERNEL, Softmax.launch(rows), dx, n, scale);
                 float[] actual = DeviceArrays.floats(backend, dx, rows * n);
-                Tolerance.assertClose(expected, actual, REL, 0, name + " n=" + n);
+                Tolerance.assertBitExact(expected, actual, name + " n=" + n);
                 for (int r = 0; r < rows; r++) {
                     double sum = 0;
                     for (int i = 0; i < n; i++) sum += actual[r * n + i];

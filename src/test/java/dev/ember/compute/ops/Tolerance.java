@@ -17,4 +17,14 @@ final class Tolerance {
             }
         }
     }
+
+    /** Fails at the first element whose float bits differ from the reference's (bit-identical outputs). */
+    static void assertBitExact(float[] expected, float[] actual, String what) {
+        if (expected.length != actual.length) fail(what + ": length " + actual.length + ", expected " + expected.length);
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+                fail(what + ": element " + i + " is " + actual[i] + ", expected " + expected[i] + " (bit-exact)");
+            }
+        }
+    }
 }
