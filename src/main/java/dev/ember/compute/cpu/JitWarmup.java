@@ -45,7 +45,7 @@ public final class JitWarmup {
         for (int i = 0; i < x.length; i++) x[i] = ((i * 7919) % 200 - 100) / 100f;
         float[] w = new float[COLS];         // [COLS] norm weight
         java.util.Arrays.fill(w, 1f);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) { // the pool's workers read the matrices
             for (GgmlType type : distinct) {
                 long bytes = (long) ROWS * (COLS / type.blockSize) * type.typeSize;
                 MemorySegment data = arena.allocate(bytes, 64); // zero blocks: valid for every type
