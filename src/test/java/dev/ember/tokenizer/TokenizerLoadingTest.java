@@ -56,5 +56,4 @@ class TokenizerLoadingTest {
         }
         assertEquals("default", TokenizerFixtures.vocab("gpt-neox").preType(), "no pre key: llama.cpp's default pre-tokenizer");
     }
-    }
 }
