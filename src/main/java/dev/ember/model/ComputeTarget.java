@@ -51,16 +51,7 @@ public final class ComputeTarget implements AutoCloseable {
      * {@code cache} (the storage itself, or a block manager over it).
      */
     public Forward forward(ModelConfig c, ModelWeights w, KvCache cache, KvCache storage, WorkerPool pool) {
-        if (backend == null) {
-            ModelRunner runner = new ModelRunner(c, w, cache, pool);
-            java.util.List<dev.ember.gguf.GgmlType> types = new java.util.ArrayList<>();
-            types.add(w.output().type());
-            for (LayerWeights lw : w.layers()) {
-                for (var m : new dev.ember.compute.cpu.WeightMatrix[] {lw.wq(), lw.wk(), lw.wv(), lw.wo(), lw.wGate(), lw.wUp(), lw.wDown()}) types.add(m.type());
-            }
-            dev.ember.compute.cpu.JitWarmup.run(types, pool);
-            return runner;
-        }
+        if (backend == null) return new ModelRunner(c, w, cache, pool);
         if (!(storage instanceof DeviceKvCache d)) throw new IllegalArgumentException("the " + name + " backend needs device KV storage");
         return new DeviceModelRunner(c, w, cache, d, backend);
     }
