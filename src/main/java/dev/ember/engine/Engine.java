@@ -169,8 +169,8 @@ public final class Engine implements AutoCloseable {
         this.config = config;
         ModelConfig c = model.config();
         int numBlocks = config.numBlocks(c);
+        this.target = ComputeTarget.open(config.backend()); // before the pool: an unavailable backend must not leak worker threads
         this.pool = new WorkerPool(config.threads());
-        this.target = ComputeTarget.open(config.backend());
         try {
             KvCache storage = target.kvStorage(c, config.blockSize(), numBlocks);
             this.blocks = new BlockManager(storage, hasher, config.enablePrefixCaching());

@@ -45,8 +45,8 @@ public final class Generator implements AutoCloseable {
         if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
         this.model = model;
         this.contextSize = contextSize == 0 ? Math.min(c.contextLength(), DEFAULT_MAX_CONTEXT) : contextSize;
+        this.target = ComputeTarget.open(backend); // before the pool: an unavailable backend must not leak worker threads
         this.pool = new WorkerPool(threads == 0 ? WorkerPool.defaultThreads() : threads);
-        this.target = ComputeTarget.open(backend);
         try {
             this.cache = target.kvStorage(c, BLOCK_SIZE, (this.contextSize + BLOCK_SIZE - 1) / BLOCK_SIZE);
             this.runner = target.forward(c, model.weights(), cache, cache, pool);
