@@ -81,19 +81,7 @@ public final class Attention {
         float hi = 0f;
         float lo = 0f;
         for (int c = lid * chunkLanes; c < len; c += LOCAL * chunkLanes) {
-            float l0 = Softmax.expLane(scores, sOff, c, len, rowMax);
-            float l1 = Softmax.expLane(scores, sOff, c + 1, len, rowMax);
-            float l2 = Softmax.expLane(scores, sOff, c + 2, len, rowMax);
-            float l3 = Softmax.expLane(scores, sOff, c + 3, len, rowMax);
-            float l4 = Softmax.expLane(scores, sOff, c + 4, len, rowMax);
-            float l5 = Softmax.expLane(scores, sOff, c + 5, len, rowMax);
-            float l6 = Softmax.expLane(scores, sOff, c + 6, len, rowMax);
-            float l7 = Softmax.expLane(scores, sOff, c + 7, len, rowMax);
-            float a0 = l0 + l4;
-            float a1 = l1 + l5;
-            float a2 = l2 + l6;
-            float a3 = l3 + l7;
-            float chunk = (a0 + a2) + (a1 + a3);
+            float chunk = Softmax.expChunk(scores, sOff, c, len, rowMax);
             float s = hi + chunk;
             float bb = s - hi;
             float e = (hi - (s - bb)) + (chunk - bb);
@@ -105,18 +93,8 @@ public final class Attention {
         partLo[lid] = lo;
         ctx.barrier();
         if (lid == 0) {
-            float sh = 0f;
-            float sl = 0f;
-            for (int j = 0; j < LOCAL; j++) {
-                float ah = partHi[j];
-                float s = sh + ah;
-                float bb = s - sh;
-                float e = (sh - (s - bb)) + (ah - bb);
-                e = e + (sl + partLo[j]);
-                sh = s + e;
-                sl = e - (sh - s);
-            }
-            partHi[0] = FloatFloat.reciprocal(sh, sl);
+            FloatFloat.sum(partHi, partLo, LOCAL);
+            partHi[0] = FloatFloat.reciprocal(partHi[0], partLo[0]);
         }
         ctx.barrier();
         float inv = partHi[0];
@@ -130,22 +108,13 @@ public final class Attention {
             float r5 = quadPv(vCache, scores, sOff, blocks, table, blockSize, kvDim, kvOff + d, len, inv, 5);
             float r6 = quadPv(vCache, scores, sOff, blocks, table, blockSize, kvDim, kvOff + d, len, inv, 6);
             float r7 = quadPv(vCache, scores, sOff, blocks, table, blockSize, kvDim, kvOff + d, len, inv, 7);
-            out.set(qOff + d, reduce8(r0, r1, r2, r3, r4, r5, r6, r7));
+            out.set(qOff + d, GgmlReduce.reduce8(r0, r1, r2, r3, r4, r5, r6, r7));
         }
     }
 
     /** The cache slot of position p of the sequence whose block table starts at blocks[table]. */
     static int slot(I32Buffer blocks, int table, int p, int blockSize) {
         return blocks.get(table + p / blockSize) * blockSize + p % blockSize;
-    }
-
-    /** The last steps of GGML_F32x8_REDUCE over the 8 lanes of one register: (l0+l4), ... then pairwise. */
-    static float reduce8(float a0, float a1, float a2, float a3, float a4, float a5, float a6, float a7) {
-        float t0 = a0 + a4;
-        float t1 = a1 + a5;
-        float t2 = a2 + a6;
-        float t3 = a3 + a7;
-        return (t0 + t1) + (t2 + t3);
     }
 
     /**
@@ -164,7 +133,7 @@ public final class Attention {
             float r5 = quadDot(x, xo, y, yo, np, 5);
             float r6 = quadDot(x, xo, y, yo, np, 6);
             float r7 = quadDot(x, xo, y, yo, np, 7);
-            sum = reduce8(r0, r1, r2, r3, r4, r5, r6, r7);
+            sum = GgmlReduce.reduce8(r0, r1, r2, r3, r4, r5, r6, r7);
         }
         for (int i = np; i < n; i++) sum = KernelMath.fma(x.get(xo + i), y.get(yo + i), sum);
         return sum;

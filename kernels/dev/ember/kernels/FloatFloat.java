@@ -13,6 +13,27 @@ final class FloatFloat {
     private FloatFloat() {}
 
     /**
+     * The float-float sum of hi[j] + lo[j] for j = 0 .. count-1, added in j order (TwoSum, then the low parts), left in
+     * hi[0] + lo[0]: the in-order combination of per-item partial sums that stands in for the CPU's sequential double
+     * sum. hi and lo are work-group shared memory; one item calls it.
+     */
+    static void sum(float[] hi, float[] lo, int count) {
+        float sh = 0f;
+        float sl = 0f;
+        for (int j = 0; j < count; j++) {
+            float ah = hi[j];
+            float s = sh + ah;
+            float bb = s - sh;
+            float e = (sh - (s - bb)) + (ah - bb);
+            e = e + (sl + lo[j]);
+            sh = s + e;
+            sl = e - (sh - s);
+        }
+        hi[0] = sh;
+        lo[0] = sl;
+    }
+
+    /**
      * (hi + lo) / d rounded to float: q = hi / d (correctly rounded), its exact remainder fma(−q, d, hi), and a
      * one-float correction (remainder + lo) / d added to q. Finite positive d, no underflow.
      */

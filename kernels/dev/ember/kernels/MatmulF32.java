@@ -44,21 +44,7 @@ public final class MatmulF32 {
         partial[l] = acc;
         ctx.barrier();
         if (live && k == 0) {
-            // GGML_F32x8_REDUCE of the accumulators partial[l + 8j + lane] (j = 0..3): per lane (a0 + a2) + (a1 + a3),
-            // then u_i = lane_i + lane_(i+4) and (u0 + u1) + (u2 + u3)
-            float v0 = (partial[l] + partial[l + 16]) + (partial[l + 8] + partial[l + 24]);
-            float v1 = (partial[l + 1] + partial[l + 17]) + (partial[l + 9] + partial[l + 25]);
-            float v2 = (partial[l + 2] + partial[l + 18]) + (partial[l + 10] + partial[l + 26]);
-            float v3 = (partial[l + 3] + partial[l + 19]) + (partial[l + 11] + partial[l + 27]);
-            float v4 = (partial[l + 4] + partial[l + 20]) + (partial[l + 12] + partial[l + 28]);
-            float v5 = (partial[l + 5] + partial[l + 21]) + (partial[l + 13] + partial[l + 29]);
-            float v6 = (partial[l + 6] + partial[l + 22]) + (partial[l + 14] + partial[l + 30]);
-            float v7 = (partial[l + 7] + partial[l + 23]) + (partial[l + 15] + partial[l + 31]);
-            float u0 = v0 + v4;
-            float u1 = v1 + v5;
-            float u2 = v2 + v6;
-            float u3 = v3 + v7;
-            float sum = (u0 + u1) + (u2 + u3);
+            float sum = GgmlReduce.reduce32(partial, l);   // GGML_F32x8_REDUCE of the row's 32 lanes
             for (int c = np; c < cols; c++) sum = KernelMath.fma(w.get(wo + c), x.get(xo + c), sum);
             out.set(t * rows + r, sum);
         }

@@ -63,12 +63,8 @@ public final class MatmulQuant {
             partial[l] = acc;
             ctx.barrier();
             if (live && k == 0) {
-                // ggml hsum_float_8: r_i = x[i + 4] + x[i], then (r0 + r2) + (r1 + r3)
-                float r0 = partial[l + 4] + partial[l];
-                float r1 = partial[l + 5] + partial[l + 1];
-                float r2 = partial[l + 6] + partial[l + 2];
-                float r3 = partial[l + 7] + partial[l + 3];
-                out.set(t * rows + r, (r0 + r2) + (r1 + r3));
+                out.set(t * rows + r, GgmlReduce.hsum8(partial[l], partial[l + 1], partial[l + 2], partial[l + 3],
+                        partial[l + 4], partial[l + 5], partial[l + 6], partial[l + 7]));
             }
         } else {
             int r = ctx.groupId(0);

@@ -54,18 +54,8 @@ public final class RmsNorm {
         partLo[lid] = lo;
         ctx.barrier();
         if (lid == 0) {
-            float sh = 0f;
-            float sl = 0f;
-            for (int j = 0; j < LOCAL; j++) {
-                float ah = partHi[j];
-                float s = sh + ah;
-                float bb = s - sh;
-                float e = (sh - (s - bb)) + (ah - bb);
-                e = e + (sl + partLo[j]);
-                sh = s + e;
-                sl = e - (sh - s);
-            }
-            partHi[0] = FloatFloat.div(sh, sl, (float) n);
+            FloatFloat.sum(partHi, partLo, LOCAL);
+            partHi[0] = FloatFloat.div(partHi[0], partLo[0], (float) n);
         }
         ctx.barrier();
         float mean = partHi[0];

@@ -54,20 +54,7 @@ public final class Softmax {
         float hi = 0f;
         float lo = 0f;
         for (int c = lid * lanes; c < n; c += LOCAL * lanes) {
-            float l0 = expLane(x, base, c, n, rowMax);
-            float l1 = expLane(x, base, c + 1, n, rowMax);
-            float l2 = expLane(x, base, c + 2, n, rowMax);
-            float l3 = expLane(x, base, c + 3, n, rowMax);
-            float l4 = expLane(x, base, c + 4, n, rowMax);
-            float l5 = expLane(x, base, c + 5, n, rowMax);
-            float l6 = expLane(x, base, c + 6, n, rowMax);
-            float l7 = expLane(x, base, c + 7, n, rowMax);
-            // (hi128 + lo128), then movehl, then movehdup: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7))
-            float a0 = l0 + l4;
-            float a1 = l1 + l5;
-            float a2 = l2 + l6;
-            float a3 = l3 + l7;
-            float chunk = (a0 + a2) + (a1 + a3);
+            float chunk = expChunk(x, base, c, n, rowMax);
             // (hi, lo) += chunk: TwoSum, then renormalize with FastTwoSum
             float s = hi + chunk;
             float bb = s - hi;
@@ -80,24 +67,24 @@ public final class Softmax {
         partLo[lid] = lo;
         ctx.barrier();
         if (lid == 0) {
-            float sh = 0f;
-            float sl = 0f;
-            for (int j = 0; j < LOCAL; j++) {
-                float ah = partHi[j];
-                float s = sh + ah;
-                float bb = s - sh;
-                float e = (sh - (s - bb)) + (ah - bb);
-                e = e + (sl + partLo[j]);
-                sh = s + e;
-                sl = e - (sh - s);
-            }
-            partHi[0] = FloatFloat.reciprocal(sh, sl);
+            FloatFloat.sum(partHi, partLo, LOCAL);
+            partHi[0] = FloatFloat.reciprocal(partHi[0], partLo[0]);
         }
         ctx.barrier();
         float inv = partHi[0];
         for (int c = lid * lanes; c < n; c += LOCAL * lanes) {
             for (int i = c; i < c + lanes && i < n; i++) x.set(base + i, x.get(base + i) * inv);
         }
+    }
+
+    /**
+     * The exps of one 8-lane chunk x[base + c .. base + c + 8) (cells past n count as 0, as ggml's masked padding),
+     * stored back by {@link #expLane}, and their sum in hsum_float_8's order: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
+     */
+    static float expChunk(F32Buffer x, int base, int c, int n, float max) {
+        return GgmlReduce.hsum8(expLane(x, base, c, n, max), expLane(x, base, c + 1, n, max), expLane(x, base, c + 2, n, max),
+                expLane(x, base, c + 3, n, max), expLane(x, base, c + 4, n, max), expLane(x, base, c + 5, n, max),
+                expLane(x, base, c + 6, n, max), expLane(x, base, c + 7, n, max));
     }
 
     /** ggml's vector exp of x[base + i] − max stored back into x, or 0 for a lane past the end (a masked cell). */

@@ -25,6 +25,19 @@ public record Batch(int[] tokens, int[] positions, BlockTable[] tables, int[] lo
         return tokens.length;
     }
 
+    /** Checks that every token is a vocabulary id and every position has a KV slot in its table. */
+    void checkRunnable(int vocabSize) {
+        for (int i = 0; i < tokens.length; i++) {
+            int pos = positions[i];
+            if (pos < 0 || pos >= tables[i].capacity()) {
+                throw new IllegalArgumentException("position " + pos + " of batch row " + i + " has no KV slot (capacity "
+                        + tables[i].capacity() + ")");
+            }
+            int tok = tokens[i];
+            if (tok < 0 || tok >= vocabSize) throw new IllegalArgumentException("token id " + tok + " outside vocab of " + vocabSize);
+        }
+    }
+
     /** One sequence's tokens at consecutive positions from {@code start}, logits for the last one (or all). */
     public static Batch ofSequence(int[] tokens, int start, BlockTable table, boolean allLogits) {
         int n = tokens.length;

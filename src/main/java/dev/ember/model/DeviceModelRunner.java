@@ -227,15 +227,7 @@ public final class DeviceModelRunner implements Forward {
     @Override
     public float[] forward(Batch batch) {
         int n = batch.size();
-        for (int i = 0; i < n; i++) {
-            int pos = batch.positions()[i];
-            if (pos < 0 || pos >= batch.tables()[i].capacity()) {
-                throw new IllegalArgumentException("position " + pos + " of batch row " + i + " has no KV slot (capacity "
-                        + batch.tables()[i].capacity() + ")");
-            }
-            int tok = batch.tokens()[i];
-            if (tok < 0 || tok >= c.vocabSize()) throw new IllegalArgumentException("token id " + tok + " outside vocab of " + c.vocabSize());
-        }
+        batch.checkRunnable(c.vocabSize());
         int[] rows = batch.logitRows();
         int m = rows.length;
         if (n == 0) return new float[0];

@@ -83,15 +83,7 @@ public final class ModelRunner implements Forward {
     @Override
     public float[] forward(Batch batch) {
         int n = batch.size();
-        for (int i = 0; i < n; i++) {
-            int pos = batch.positions()[i];
-            if (pos < 0 || pos >= batch.tables()[i].capacity()) {
-                throw new IllegalArgumentException("position " + pos + " of batch row " + i + " has no KV slot (capacity "
-                        + batch.tables()[i].capacity() + ")");
-            }
-            int tok = batch.tokens()[i];
-            if (tok < 0 || tok >= c.vocabSize()) throw new IllegalArgumentException("token id " + tok + " outside vocab of " + c.vocabSize());
-        }
+        batch.checkRunnable(c.vocabSize());
         ensureCapacity(n);
         int dim = c.dim();
         int half = c.ropeDims() / 2;
