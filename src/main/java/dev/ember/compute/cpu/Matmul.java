@@ -18,6 +18,9 @@ public final class Matmul {
      * from a byte[]-backed segment in the dot kernels (measured 2-12x slower, with boxed vectors for Q4_K/Q6_K).
      */
     private MemorySegment scratch = MemorySegment.NULL;
+    /** [n, blocks, 32] Q8_0 activations expanded to lane-ordered floats, and [n, blocks] their scales (LaneGemm). */
+    private float[] lanes = new float[0];
+    private float[] laneScales = new float[0];
 
     public Matmul(WorkerPool pool) {
         this.pool = pool;
@@ -48,10 +51,27 @@ public final class Matmul {
                 for (int b = from; b < to; b++) Activations.quantize(act, x, xOff + b * cols, cols, xq, b * rowBytes);
             });
         }
+        if (n > 1 && w instanceof LaneBlockWeights lw && Lanes.ENABLED) {
+            applyLanes(lw, rows, cols / 32, xq, rowBytes, n, out, outOff);
+            return;
+        }
         // One task = a few weight rows × all n activation rows: each weight row is read from memory once, its blocks are
         // unpacked once per group of activation rows (dotRows), and the activations stream from L2.
         pool.forRange(rows, (from, to) -> {
             for (int r = from; r < to; r++) w.dotRows(r, xq, 0, rowBytes, n, out, outOff + r, rows);
         });
+    }
+
+    /** N > 1 rows against a Q4_0 / Q8_0 matrix: {@link LaneGemm} on activations expanded once. */
+    private void applyLanes(LaneBlockWeights w, int rows, int blocks, MemorySegment xq, long rowBytes, int n, float[] out,
+                            int outOff) {
+        int rowFloats = 32 * blocks;
+        if (lanes.length < n * rowFloats) lanes = new float[n * rowFloats];
+        if (laneScales.length < n * blocks) laneScales = new float[n * blocks];
+        float[] x = lanes, xd = laneScales;
+        pool.forRange(n, 1, (from, to) -> {
+            for (int b = from; b < to; b++) LaneGemm.expandQ8_0(xq, b * rowBytes, blocks, x, b * rowFloats, xd, b * blocks);
+        });
+        pool.forRange(rows, (from, to) -> LaneGemm.rows(w, from, to, rows, blocks, x, xd, n, out, outOff));
     }
 }

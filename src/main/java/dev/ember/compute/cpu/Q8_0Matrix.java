@@ -14,7 +14,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 
 /** Q8_0 weights: blocks of 32 as {fp16 d, int8 qs[32]} (34 bytes), value = d * q; activations Q8_0. */
-public final class Q8_0Matrix extends WeightMatrix {
+public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights {
     Q8_0Matrix(GgufTensor t) {
         super(t);
     }
@@ -31,6 +31,11 @@ public final class Q8_0Matrix extends WeightMatrix {
             float d = Bytes.f16(data, w);
             for (int j = 0; j < 32; j++) out[outOffset + 32 * b + j] = Bytes.i8(data, w + 2 + j) * d;
         }
+    }
+
+    @Override
+    public void unpackLanes(int row, float[] dst, int dstOffset, float[] scale, int scaleOffset) {
+        LaneGemm.expandQ8_0(data, rowOffset(row), blocks, dst, dstOffset, scale, scaleOffset);
     }
 
     /** ggml_vec_dot_q8_0_q8_0, AVX2: acc = fma(dx*dy, float(lane sums), acc) per block, then hsum_float_8. */
