@@ -21,6 +21,9 @@ public final class Matmul {
     /** [n, blocks, 32] Q8_0 activations expanded to lane-ordered floats, and [n, blocks] their scales (LaneGemm). */
     private float[] lanes = new float[0];
     private float[] laneScales = new float[0];
+    /** One activation row split by {@link SplitQ8}: [blocks, 64] bytes and [blocks] scales. */
+    private MemorySegment split = MemorySegment.NULL;
+    private float[] splitScales = new float[0];
 
     public Matmul(WorkerPool pool) {
         this.pool = pool;
@@ -51,6 +54,10 @@ public final class Matmul {
                 for (int b = from; b < to; b++) Activations.quantize(act, x, xOff + b * cols, cols, xq, b * rowBytes);
             });
         }
+        if (n == 1 && Lanes.ENABLED && (w instanceof Q4_0Matrix q4 ? q4.splitReady() : w instanceof Q8_0Matrix)) {
+            applySplit(w, rows, cols / 32, xq, out, outOff);
+            return;
+        }
         if (n > 1 && w instanceof LaneBlockWeights lw && Lanes.ENABLED) {
             applyLanes(lw, rows, cols / 32, xq, rowBytes, n, out, outOff);
             return;
@@ -73,5 +80,25 @@ public final class Matmul {
             for (int b = from; b < to; b++) LaneGemm.expandQ8_0(xq, b * rowBytes, blocks, x, b * rowFloats, xd, b * blocks);
         });
         pool.forRange(rows, (from, to) -> LaneGemm.rows(w, from, to, rows, blocks, x, xd, n, out, outOff));
+    }
+
+    /** One activation row against a Q4_0 / Q8_0 matrix: the row split once ({@link SplitQ8}), then one dot per weight row. */
+    private void applySplit(WeightMatrix w, int rows, int blocks, MemorySegment xq, float[] out, int outOff) {
+        long need = (long) SplitQ8.BLOCK_BYTES * blocks;
+        if (split.byteSize() < need) split = Arena.ofAuto().allocate(Math.max(need, split.byteSize() * 2), 64);
+        if (splitScales.length < blocks) splitScales = new float[blocks];
+        MemorySegment ys = split;
+        float[] dx = splitScales;
+        SplitQ8.split(xq, 0, blocks, ys, dx);
+        if (w instanceof Q4_0Matrix q) {
+            pool.forRange(rows, (from, to) -> {
+                for (int r = from; r < to; r++) out[outOff + r] = q.dotSplit(r, ys, dx);
+            });
+        } else {
+            Q8_0Matrix q = (Q8_0Matrix) w;
+            pool.forRange(rows, (from, to) -> {
+                for (int r = from; r < to; r++) out[outOff + r] = q.dotSplit(r, ys, dx);
+            });
+        }
     }
 }

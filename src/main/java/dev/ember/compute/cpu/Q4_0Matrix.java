@@ -117,62 +117,33 @@ public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights {
     }
 
     /**
-     * {@link #dot} of weight row {@code row} with activation rows {@code xqOffset + b * xqStride}, b < n, into
-     * {@code out[outOffset + b * outStride]}: each weight block is unpacked once for four activation rows. Bit-identical to
-     * {@link #dot} (same per-block integer sums and FMA order per row).
+     * {@link #dot} with the activation row split by {@link SplitQ8} (same integer lane sums and FMA order, bit for bit):
+     * the even and odd activation lanes come ready as int16, and each int lane's two 16-bit halves are added by one
+     * multiply, {@code (v * 0x10001) >> 16} (exact: a lane sum of four nibble × int8 products fits in 16 bits).
+     * Only for rows whose 32-byte loads stay inside the data ({@link #splitReady}).
      */
-    @Override
-    public void dotRows(int row, MemorySegment xq, long xqOffset, long xqStride, int n, float[] out, int outOffset,
-                        int outStride) {
-        long w0 = rowOffset(row);
-        int b = 0;
-        if (Lanes.ENABLED && w0 + rowBytes + 14 <= data.byteSize()) {
-            for (; b + 4 <= n; b += 4) {
-                long w = w0;
-                long x0 = xqOffset + b * xqStride, x1 = x0 + xqStride, x2 = x1 + xqStride, x3 = x2 + xqStride;
-                FloatVector a0 = FloatVector.zero(Lanes.F32x8), a1 = a0, a2 = a0, a3 = a0;
-                for (int k = 0; k < blocks; k++, w += 18, x0 += 34, x1 += 34, x2 += 34, x3 += 34) {
-                    float dw = Float.float16ToFloat(data.get(Bytes.I16, w));
-                    IntVector q = IntVector.fromMemorySegment(Lanes.I32x8, data, w + 2, Lanes.LE)
-                            .rearrange(Lanes.DUP_LO).lanewise(LSHR, Lanes.NIBBLE_SHIFT);
-                    ShortVector ev = q.and(0x000F000F).reinterpretAsShorts().sub((short) 8);
-                    ShortVector od = q.lanewise(LSHR, 8).and(0x000F000F).reinterpretAsShorts().sub((short) 8);
-                    {
-                        ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x0 + 2, Lanes.LE);
-                        IntVector pp = ev.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(od.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
-                        IntVector s = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
-                        a0 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * Float.float16ToFloat(xq.get(Bytes.I16, x0))), a0);
-                    }
-                    {
-                        ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x1 + 2, Lanes.LE);
-                        IntVector pp = ev.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(od.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
-                        IntVector s = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
-                        a1 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * Float.float16ToFloat(xq.get(Bytes.I16, x1))), a1);
-                    }
-                    {
-                        ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x2 + 2, Lanes.LE);
-                        IntVector pp = ev.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(od.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
-                        IntVector s = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
-                        a2 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * Float.float16ToFloat(xq.get(Bytes.I16, x2))), a2);
-                    }
-                    {
-                        ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x3 + 2, Lanes.LE);
-                        IntVector pp = ev.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(od.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
-                        IntVector s = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
-                        a3 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * Float.float16ToFloat(xq.get(Bytes.I16, x3))), a3);
-                    }
-                }
-                out[outOffset + b * outStride] = Lanes.hsum8(a0.lane(0), a0.lane(1), a0.lane(2), a0.lane(3),
-                        a0.lane(4), a0.lane(5), a0.lane(6), a0.lane(7));
-                out[outOffset + (b + 1) * outStride] = Lanes.hsum8(a1.lane(0), a1.lane(1), a1.lane(2), a1.lane(3),
-                        a1.lane(4), a1.lane(5), a1.lane(6), a1.lane(7));
-                out[outOffset + (b + 2) * outStride] = Lanes.hsum8(a2.lane(0), a2.lane(1), a2.lane(2), a2.lane(3),
-                        a2.lane(4), a2.lane(5), a2.lane(6), a2.lane(7));
-                out[outOffset + (b + 3) * outStride] = Lanes.hsum8(a3.lane(0), a3.lane(1), a3.lane(2), a3.lane(3),
-                        a3.lane(4), a3.lane(5), a3.lane(6), a3.lane(7));
-            }
+    float dotSplit(int row, MemorySegment ys, float[] dx) {
+        long w = rowOffset(row);
+        long y = 0;
+        FloatVector acc = FloatVector.zero(Lanes.F32x8);
+        for (int b = 0; b < blocks; b++, w += 18, y += SplitQ8.BLOCK_BYTES) {
+            float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * dx[b];
+            IntVector q = IntVector.fromMemorySegment(Lanes.I32x8, data, w + 2, Lanes.LE)
+                    .rearrange(Lanes.DUP_LO).lanewise(LSHR, Lanes.NIBBLE_SHIFT);
+            ShortVector ev = q.and(0x000F000F).reinterpretAsShorts().sub((short) 8);
+            ShortVector od = q.lanewise(LSHR, 8).and(0x000F000F).reinterpretAsShorts().sub((short) 8);
+            IntVector pp = ev.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y, Lanes.LE))
+                    .add(od.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y + 32, Lanes.LE))).reinterpretAsInts();
+            IntVector s = pp.mul(0x10001).lanewise(ASHR, 16);
+            acc = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
         }
-        for (; b < n; b++) out[outOffset + b * outStride] = dot(row, xq, xqOffset + b * xqStride);
+        return Lanes.hsum8(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3),
+                acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7));
+    }
+
+    /** True when every row's 32-byte weight loads stay inside the data, so {@link #dotSplit} may run on any row. */
+    boolean splitReady() {
+        return Lanes.ENABLED && rowBytes * rows + 14 <= data.byteSize();
     }
 
     /** The 128-bit form of {@link #dot} (same lanes and order) for a row whose data is too short for the 32-byte loads. */

@@ -58,4 +58,22 @@ public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights {
         return Lanes.hsum8(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3),
                 acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7));
     }
+
+    /** {@link #dot} with the activation row split by {@link SplitQ8}: same integer lane sums and FMA order, bit for bit. */
+    float dotSplit(int row, MemorySegment ys, float[] dx) {
+        long w = rowOffset(row);
+        long y = 0;
+        FloatVector acc = FloatVector.zero(Lanes.F32x8);
+        for (int b = 0; b < blocks; b++, w += 34, y += SplitQ8.BLOCK_BYTES) {
+            float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * dx[b];
+            ShortVector qw = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 2, Lanes.LE);   // 32 int8 weights
+            ShortVector p = qw.lanewise(LSHL, 8).lanewise(ASHR, 8).mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y, Lanes.LE))
+                    .add(qw.lanewise(ASHR, 8).mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y + 32, Lanes.LE)));
+            IntVector pi = p.reinterpretAsInts();
+            IntVector s = pi.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pi.lanewise(ASHR, 16));
+            acc = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
+        }
+        return Lanes.hsum8(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3),
+                acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7));
+    }
 }

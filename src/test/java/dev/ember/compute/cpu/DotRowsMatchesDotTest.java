@@ -78,7 +78,8 @@ class DotRowsMatchesDotTest {
     /**
      * The N > 1 lane GEMM of Q4_0 / Q8_0 (float-exact lane sums, 2 rows × 4 tokens, token tiles) against single-row dots:
      * odd row counts (the unpaired last row), token counts around the 4-token groups and past one token tile (cols 8192:
-     * 16 tokens per tile), and weights whose last block ends exactly at the end of the data.
+     * 16 tokens per tile), and weights whose last block ends exactly at the end of the data. n = 1 on data with slack
+     * after the last row runs the split-activation single-row kernels ({@link SplitQ8}).
      */
     @ParameterizedTest
     @EnumSource(names = {"Q8_0", "Q4_0"})
@@ -86,19 +87,24 @@ class DotRowsMatchesDotTest {
         Random rnd = new Random(7 + type.ordinal());
         for (int[] shape : new int[][] {{5, 64}, {3, 32 * 67}, {4, 8192}}) {
             int rows = shape[0], cols = shape[1];
-            WeightMatrix m = WeightMatrix.of(Blocks.tensor(type, rows, cols, Blocks.random(type, rows, cols, rnd)));
-            try (WorkerPool pool = new WorkerPool(2)) {
-                Matmul mm = new Matmul(pool);
-                for (int n : new int[] {2, 3, 4, 5, 7, 17, 35}) {
-                    float[] x = Blocks.activations(cols * n, rnd);
-                    float[] out = new float[rows * n];
-                    mm.apply(m, x, 0, n, out, 0);
-                    for (int b = 0; b < n; b++) {
-                        MemorySegment xq = Blocks.quantize(m.activationType(),
-                                java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols));
-                        for (int r = 0; r < rows; r++) {
-                            assertEquals(Float.floatToRawIntBits(m.dot(r, xq, 0)), Float.floatToRawIntBits(out[b * rows + r]),
-                                    type + " rows " + rows + " cols " + cols + " n " + n + " b " + b + " r " + r);
+            byte[] bytes = Blocks.random(type, rows, cols, rnd);
+            MemorySegment slack = java.lang.foreign.Arena.ofAuto().allocate(bytes.length + 16, 64);
+            MemorySegment.copy(MemorySegment.ofArray(bytes), 0, slack, 0, bytes.length);
+            for (WeightMatrix m : new WeightMatrix[] {WeightMatrix.of(Blocks.tensor(type, rows, cols, bytes)),
+                    WeightMatrix.of(new dev.ember.gguf.GgufTensor("slack", type, new long[] {cols, rows}, 0, slack))}) {
+                try (WorkerPool pool = new WorkerPool(2)) {
+                    Matmul mm = new Matmul(pool);
+                    for (int n : new int[] {1, 2, 3, 4, 5, 7, 17, 35}) {
+                        float[] x = Blocks.activations(cols * n, rnd);
+                        float[] out = new float[rows * n];
+                        mm.apply(m, x, 0, n, out, 0);
+                        for (int b = 0; b < n; b++) {
+                            MemorySegment xq = Blocks.quantize(m.activationType(),
+                                    java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols));
+                            for (int r = 0; r < rows; r++) {
+                                assertEquals(Float.floatToRawIntBits(m.dot(r, xq, 0)), Float.floatToRawIntBits(out[b * rows + r]),
+                                        type + " rows " + rows + " cols " + cols + " n " + n + " b " + b + " r " + r);
+                            }
                         }
                     }
                 }

@@ -1,0 +1,32 @@
+package dev.ember.compute.cpu;
+
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ShortVector;
+
+/**
+ * Q8_0 activations split for the single-row dots of Q4_0 and Q8_0 weights: per block b, the even elements sign-extended
+ * to int16 ({@code ys[64b .. 64b + 32)}: short i = element 2i) then the odd ones ({@code ys[64b + 32 .. 64b + 64)}: short
+ * i = element 2i + 1), and the block scale as a float in {@code dx[b]}.
+ *
+ * <p>The 16-bit multiplies of the AVX2-order kernels pair each weight short lane with these two activation lanes; splitting
+ * the activation row once per matmul saves the three shifts per block that every weight row would otherwise repeat.
+ */
+final class SplitQ8 {
+    private SplitQ8() {}
+
+    /** Bytes of split activations per 32-element block. */
+    static final int BLOCK_BYTES = 64;
+
+    /** Splits {@code blocks} Q8_0 blocks at {@code xq[off..]} into {@code ys} (from 0) and {@code dx} (from 0). */
+    static void split(MemorySegment xq, long off, int blocks, MemorySegment ys, float[] dx) {
+        for (int b = 0; b < blocks; b++, off += 34) {
+            dx[b] = Float.float16ToFloat(xq.get(Bytes.I16, off));
+            ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, off + 2, Lanes.LE);   // short i = elements 2i, 2i+1
+            y.lanewise(LSHL, 8).lanewise(ASHR, 8).intoMemorySegment(ys, (long) BLOCK_BYTES * b, Lanes.LE);
+            y.lanewise(ASHR, 8).intoMemorySegment(ys, (long) BLOCK_BYTES * b + 32, Lanes.LE);
+        }
+    }
+}
