@@ -54,7 +54,7 @@ public final class Matmul {
                 for (int b = from; b < to; b++) Activations.quantize(act, x, xOff + b * cols, cols, xq, b * rowBytes);
             });
         }
-        if (n == 1 && Lanes.ENABLED && (w instanceof Q4_0Matrix q4 ? q4.splitReady() : w instanceof Q8_0Matrix)) {
+        if (n == 1 && Lanes.ENABLED && (w instanceof Q4_0Matrix || w instanceof Q8_0Matrix)) {
             applySplit(w, rows, cols / 32, xq, out, outOff);
             return;
         }
@@ -91,8 +91,9 @@ public final class Matmul {
         float[] dx = splitScales;
         SplitQ8.split(xq, 0, blocks, ys, dx);
         if (w instanceof Q4_0Matrix q) {
+            int splitRows = q.splitRows();
             pool.forRange(rows, (from, to) -> {
-                for (int r = from; r < to; r++) out[outOff + r] = q.dotSplit(r, ys, dx);
+                for (int r = from; r < to; r++) out[outOff + r] = r < splitRows ? q.dotSplit(r, ys, dx) : q.dot(r, xq, 0);
             });
         } else {
             Q8_0Matrix q = (Q8_0Matrix) w;

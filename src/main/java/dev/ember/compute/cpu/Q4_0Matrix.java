@@ -120,7 +120,7 @@ public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights {
      * {@link #dot} with the activation row split by {@link SplitQ8} (same integer lane sums and FMA order, bit for bit):
      * the even and odd activation lanes come ready as int16, and each int lane's two 16-bit halves are added by one
      * multiply, {@code (v * 0x10001) >> 16} (exact: a lane sum of four nibble × int8 products fits in 16 bits).
-     * Only for rows whose 32-byte loads stay inside the data ({@link #splitReady}).
+     * Only for rows whose 32-byte loads stay inside the data (rows below {@link #splitRows}).
      */
     float dotSplit(int row, MemorySegment ys, float[] dx) {
         long w = rowOffset(row);
@@ -141,9 +141,12 @@ public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights {
                 acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7));
     }
 
-    /** True when every row's 32-byte weight loads stay inside the data, so {@link #dotSplit} may run on any row. */
-    boolean splitReady() {
-        return Lanes.ENABLED && rowBytes * rows + 14 <= data.byteSize();
+    /**
+     * Rows {@code [0, splitRows())} may use {@link #dotSplit}: their last 32-byte weight load (14 bytes past the block) stays
+     * inside the data. In a tensor sliced exactly from a GGUF file that is every row but the last.
+     */
+    int splitRows() {
+        return (int) Math.min(rows, Math.max(0, (data.byteSize() - 14) / rowBytes));
     }
 
     /** The 128-bit form of {@link #dot} (same lanes and order) for a row whose data is too short for the 32-byte loads. */
