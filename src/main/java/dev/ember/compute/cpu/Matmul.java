@@ -18,12 +18,17 @@ public final class Matmul {
      * from a byte[]-backed segment in the dot kernels (measured 2-12x slower, with boxed vectors for Q4_K/Q6_K).
      */
     private MemorySegment scratch = MemorySegment.NULL;
-    /** [n, blocks, 32] Q8_0 activations expanded to lane-ordered floats, and [n, blocks] their scales (LaneGemm). */
+    /**
+     * Activations expanded to lane-ordered floats: [n, blocks, 32] Q8_0 (LaneGemm), [n, blocks, 256] or [n, blocks, 336]
+     * Q8_K (Q4_KLaneGemm, Q6_KLaneGemm); and [n, blocks] their scales.
+     */
     private float[] lanes = new float[0];
     private float[] laneScales = new float[0];
     /** One activation row split by {@link SplitQ8}: [blocks, 64] bytes and [blocks] scales. */
     private MemorySegment split = MemorySegment.NULL;
     private float[] splitScales = new float[0];
+    /** [n, blocks, 8] Q8_K bsum pair sums for the Q4_K mins term (Q4_KLaneGemm). */
+    private float[] laneSums = new float[0];
 
     public Matmul(WorkerPool pool) {
         this.pool = pool;
@@ -60,6 +65,14 @@ public final class Matmul {
         }
         if (n > 1 && w instanceof LaneBlockWeights lw && Lanes.ENABLED) {
             applyLanes(lw, rows, cols / 32, xq, rowBytes, n, out, outOff);
+            return;
+        }
+        if (n > 1 && w instanceof Q4_KMatrix q4k && Lanes.ENABLED) {
+            applyQ4_K(q4k, rows, cols / 256, xq, rowBytes, n, out, outOff);
+            return;
+        }
+        if (n > 1 && w instanceof Q6_KMatrix q6k && Lanes.ENABLED) {
+            applyQ6_K(q6k, rows, cols / 256, xq, rowBytes, n, out, outOff);
             return;
         }
         // One task = a few weight rows × all n activation rows: each weight row is read from memory once, its blocks are
@@ -101,5 +114,34 @@ public final class Matmul {
                 for (int r = from; r < to; r++) out[outOff + r] = q.dotSplit(r, ys, dx);
             });
         }
+    }
+
+    /** N > 1 rows against a Q4_K matrix: {@link Q4_KLaneGemm} on activations expanded once. */
+    private void applyQ4_K(Q4_KMatrix w, int rows, int blocks, MemorySegment xq, long rowBytes, int n, float[] out,
+                           int outOff) {
+        int rowFloats = Q8_KLanes.Q4_K_FLOATS * blocks;
+        if (lanes.length < n * rowFloats) lanes = new float[n * rowFloats];
+        if (laneScales.length < n * blocks) laneScales = new float[n * blocks];
+        if (laneSums.length < n * blocks * 8) laneSums = new float[n * blocks * 8];
+        float[] x = lanes, xd = laneScales, xs = laneSums;
+        pool.forRange(n, 1, (from, to) -> {
+            for (int b = from; b < to; b++) {
+                Q8_KLanes.expandForQ4_K(xq, b * rowBytes, blocks, x, b * rowFloats, xd, b * blocks, xs, 8 * b * blocks);
+            }
+        });
+        pool.forRange(rows, (from, to) -> Q4_KLaneGemm.rows(w, from, to, rows, blocks, x, xd, xs, n, out, outOff));
+    }
+
+    /** N > 1 rows against a Q6_K matrix: {@link Q6_KLaneGemm} on activations expanded once. */
+    private void applyQ6_K(Q6_KMatrix w, int rows, int blocks, MemorySegment xq, long rowBytes, int n, float[] out,
+                           int outOff) {
+        int rowFloats = Q8_KLanes.Q6_K_FLOATS * blocks;
+        if (lanes.length < n * rowFloats) lanes = new float[n * rowFloats];
+        if (laneScales.length < n * blocks) laneScales = new float[n * blocks];
+        float[] x = lanes, xd = laneScales;
+        pool.forRange(n, 1, (from, to) -> {
+            for (int b = from; b < to; b++) Q8_KLanes.expandForQ6_K(xq, b * rowBytes, blocks, x, b * rowFloats, xd, b * blocks);
+        });
+        pool.forRange(rows, (from, to) -> Q6_KLaneGemm.rows(w, from, to, rows, blocks, x, xd, n, out, outOff));
     }
 }

@@ -111,4 +111,64 @@ class DotRowsMatchesDotTest {
             }
         }
     }
+
+    /**
+     * Q4_K / Q6_K with N > 1 go through Q4_KLaneGemm / Q6_KLaneGemm (float-exact lane GEMMs): bit-identical to the
+     * single-row dots, across odd row counts (the unpaired last row), token counts around the 4-token groups and past one
+     * token tile (cols 8192: 14 or 11 tokens per tile), and weights whose last superblock ends exactly at the end of the data.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_K", "Q6_K"})
+    void kLaneGemmEqualsPerRowDots(GgmlType type) {
+        Random rnd = new Random(11 + type.ordinal());
+        for (int[] shape : new int[][] {{1, 256}, {3, 256 * 3}, {5, 8192}}) {
+            int rows = shape[0], cols = shape[1];
+            WeightMatrix m = WeightMatrix.of(Blocks.tensor(type, rows, cols, Blocks.random(type, rows, cols, rnd)));
+            try (WorkerPool pool = new WorkerPool(2)) {
+                Matmul mm = new Matmul(pool);
+                for (int n : new int[] {2, 3, 4, 5, 7, 17, 35}) {
+                    float[] x = Blocks.activations(cols * n, rnd);
+                    float[] out = new float[rows * n];
+                    mm.apply(m, x, 0, n, out, 0);
+                    for (int b = 0; b < n; b++) {
+                        MemorySegment xq = Blocks.quantize(m.activationType(),
+                                java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols));
+                        for (int r = 0; r < rows; r++) {
+                            assertEquals(Float.floatToRawIntBits(m.dot(r, xq, 0)), Float.floatToRawIntBits(out[b * rows + r]),
+                                    type + " rows " + rows + " cols " + cols + " n " + n + " b " + b + " r " + r);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Q6_K lane sums past 2^24, where the int-to-float conversion in {@code dot} rounds: all 6-bit quants 63, scales
+     * alternating 127 / -128, constant activations (every Q8_K quant at full scale). The lane GEMM must round the same.
+     */
+    @org.junit.jupiter.api.Test
+    void q6KLaneGemmRoundsLargeLaneSumsLikeDot() {
+        int rows = 3, cols = 512, n = 5;
+        byte[] bytes = new byte[rows * 2 * 210];
+        java.util.Arrays.fill(bytes, (byte) 0xFF);
+        for (int blk = 0; blk < rows * 2; blk++) {
+            for (int j = 0; j < 16; j++) bytes[blk * 210 + 192 + j] = (byte) ((j & 1) == 0 ? 127 : -128);
+            bytes[blk * 210 + 208] = 0x00;   // d = fp16 0x1400 (~0.001)
+            bytes[blk * 210 + 209] = 0x14;
+        }
+        WeightMatrix m = WeightMatrix.of(Blocks.tensor(GgmlType.Q6_K, rows, cols, bytes));
+        float[] x = new float[cols * n];
+        for (int b = 0; b < n; b++) java.util.Arrays.fill(x, b * cols, (b + 1) * cols, b % 2 == 0 ? 1.5f : -0.25f * (b + 1));
+        try (WorkerPool pool = new WorkerPool(2)) {
+            float[] out = new float[rows * n];
+            new Matmul(pool).apply(m, x, 0, n, out, 0);
+            for (int b = 0; b < n; b++) {
+                MemorySegment xq = Blocks.quantize(m.activationType(), java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols));
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(Float.floatToRawIntBits(m.dot(r, xq, 0)), Float.floatToRawIntBits(out[b * rows + r]), "b " + b + " r " + r);
+                }
+            }
+        }
+    }
 }

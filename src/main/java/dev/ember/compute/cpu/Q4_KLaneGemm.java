@@ -1,0 +1,150 @@
+package dev.ember.compute.cpu;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Matrix × matrix product of a {@link Q4_KMatrix} with N > 1 Q8_K activation rows, bit-identical to N single-row
+ * {@link Q4_KMatrix#dot} calls, on lane-ordered integer-valued floats ({@link Q8_KLanes}, {@link Q4_KMatrix#unpackLanes}).
+ *
+ * <p>Why float arithmetic reproduces the integer kernel: per superblock, {@code dot}'s int lane k is
+ * sumi[k] = Σ_p sc[p] · Σ_m q[32p + 4k + m] · y[32p + 4k + m] over the 8 sub-blocks p, an exact integer. Here the weights
+ * carry sc[p] · q (integers ≤ 63 · 15 = 945) and the lane sum is a float FMA chain over the superblock's 32 vectors. Every
+ * product is an integer ≤ 945 · 128 and every partial sum a sum of some of the 32 products, so |partial| ≤ 32 · 945 · 128 <
+ * 2^24: all are exactly representable, the chain rounds nowhere and gives float(sumi[k]) in any order. The rounded steps
+ * follow {@code dot} exactly: {@code acc = fma(sumi, y.d * d, acc)} per superblock, hsum_float_8 at the end; the mins term
+ * in its own 4-lane accumulator, {@code am = fma(-y.d * dmin, m[2p]·s[2p] + m[2p+1]·s[2p+1], am)} (the two products and their
+ * sum exact integers ≤ 2 · 63 · 4096, computed as float mul + fma), and the result hsum(acc) + ((am0 + am2) + (am1 + am3)).
+ *
+ * <p>Shapes: activations {@code x [n, blocks, 256]}, {@code xd [n, blocks]}, {@code xs [n, blocks, 8]}; one weight row
+ * {@code wf [blocks, 256]}, {@code wm [blocks, 10]}. Kernel: 2 weight rows × 4 tokens, each loaded weight vector used 4
+ * times, each activation vector twice.
+ */
+final class Q4_KLaneGemm {
+    private Q4_KLaneGemm() {}
+
+    /** Expanded activations of one token tile stay under this many bytes, as in {@link LaneGemm}. */
+    private static final int TILE_BYTES = 4 * 1024 * 1024;
+
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    /** {@code out[outOff + t * rows + r] = dot(r, x_t)} for r in {@code [rowFrom, rowTo)}, t < n. */
+    static void rows(Q4_KMatrix w, int rowFrom, int rowTo, int rows, int blocks, float[] x, float[] xd, float[] xs, int n,
+                     float[] out, int outOff) {
+        int rowFloats = 256 * blocks, metaFloats = Q4_KMatrix.LANE_META * blocks;
+        float[][] s = SCRATCH.get();
+        if (s[0].length < 2 * rowFloats) {
+            s[0] = new float[2 * rowFloats];
+            s[1] = new float[2 * metaFloats];
+        }
+        float[] wf = s[0], wm = s[1];
+        int tile = Math.max(4, Math.min(n, TILE_BYTES / (4 * rowFloats)) & ~3);
+        for (int t0 = 0; t0 < n; t0 += tile) {
+            int t1 = Math.min(n, t0 + tile);
+            int r = rowFrom;
+            for (; r + 2 <= rowTo; r += 2) {
+                w.unpackLanes(r, wf, 0, wm, 0);
+                w.unpackLanes(r + 1, wf, rowFloats, wm, metaFloats);
+                int t = t0;
+                for (; t + 4 <= t1; t += 4) pair4(wf, wm, rowFloats, metaFloats, blocks, x, xd, xs, t, out, outOff + t * rows + r, rows);
+                for (; t < t1; t++) {
+                    out[outOff + t * rows + r] = single(wf, wm, 0, 0, blocks, x, xd, xs, t);
+                    out[outOff + t * rows + r + 1] = single(wf, wm, rowFloats, metaFloats, blocks, x, xd, xs, t);
+                }
+            }
+            if (r < rowTo) {
+                w.unpackLanes(r, wf, 0, wm, 0);
+                for (int t = t0; t < t1; t++) out[outOff + t * rows + r] = single(wf, wm, 0, 0, blocks, x, xd, xs, t);
+            }
+        }
+    }
+
+    /**
+     * Two weight rows (at {@code wf[0..]}, {@code wf[rowFloats..]}; metadata at {@code wm[0..]}, {@code wm[metaFloats..]})
+     * × tokens t..t+3. Outputs at {@code out[o + j * rows + i]} for row i, token j.
+     */
+    private static void pair4(float[] wf, float[] wm, int rowFloats, int metaFloats, int blocks, float[] x, float[] xd,
+                              float[] xs, int t, float[] out, int o, int rows) {
+        int x0 = t * rowFloats, x1 = x0 + rowFloats, x2 = x1 + rowFloats, x3 = x2 + rowFloats;
+        int d0 = t * blocks, d1 = d0 + blocks, d2 = d1 + blocks, d3 = d2 + blocks;
+        FloatVector a00 = FloatVector.zero(Lanes.F32x8), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        for (int b = 0, k = 0; b < blocks; b++, k += 256) {
+            FloatVector s00 = FloatVector.zero(Lanes.F32x8), s01 = s00, s02 = s00, s03 = s00;
+            FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+            for (int i = k; i < k + 256; i += 8) {
+                FloatVector u = FloatVector.fromArray(Lanes.F32x8, wf, i);
+                FloatVector v = FloatVector.fromArray(Lanes.F32x8, wf, rowFloats + i);
+                FloatVector y;
+                y = FloatVector.fromArray(Lanes.F32x8, x, x0 + i);
+                s00 = u.fma(y, s00);
+                s10 = v.fma(y, s10);
+                y = FloatVector.fromArray(Lanes.F32x8, x, x1 + i);
+                s01 = u.fma(y, s01);
+                s11 = v.fma(y, s11);
+                y = FloatVector.fromArray(Lanes.F32x8, x, x2 + i);
+                s02 = u.fma(y, s02);
+                s12 = v.fma(y, s12);
+                y = FloatVector.fromArray(Lanes.F32x8, x, x3 + i);
+                s03 = u.fma(y, s03);
+                s13 = v.fma(y, s13);
+            }
+            float du = wm[Q4_KMatrix.LANE_META * b], dv = wm[metaFloats + Q4_KMatrix.LANE_META * b], dy;
+            dy = xd[d0 + b];
+            a00 = s00.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a00);
+            a10 = s10.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a10);
+            dy = xd[d1 + b];
+            a01 = s01.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a01);
+            a11 = s11.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a11);
+            dy = xd[d2 + b];
+            a02 = s02.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a02);
+            a12 = s12.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a12);
+            dy = xd[d3 + b];
+            a03 = s03.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a03);
+            a13 = s13.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a13);
+        }
+        out[o] = hsum(a00) + mins(wm, 0, blocks, xd, xs, t);
+        out[o + rows] = hsum(a01) + mins(wm, 0, blocks, xd, xs, t + 1);
+        out[o + 2 * rows] = hsum(a02) + mins(wm, 0, blocks, xd, xs, t + 2);
+        out[o + 3 * rows] = hsum(a03) + mins(wm, 0, blocks, xd, xs, t + 3);
+        out[o + 1] = hsum(a10) + mins(wm, metaFloats, blocks, xd, xs, t);
+        out[o + rows + 1] = hsum(a11) + mins(wm, metaFloats, blocks, xd, xs, t + 1);
+        out[o + 2 * rows + 1] = hsum(a12) + mins(wm, metaFloats, blocks, xd, xs, t + 2);
+        out[o + 3 * rows + 1] = hsum(a13) + mins(wm, metaFloats, blocks, xd, xs, t + 3);
+    }
+
+    /** One weight row (at {@code wf[wo..]}, metadata at {@code wm[mo..]}) × token t. */
+    private static float single(float[] wf, float[] wm, int wo, int mo, int blocks, float[] x, float[] xd, float[] xs, int t) {
+        int x0 = t * 256 * blocks, d0 = t * blocks;
+        FloatVector a = FloatVector.zero(Lanes.F32x8);
+        for (int b = 0, k = 0; b < blocks; b++, k += 256) {
+            FloatVector s = FloatVector.zero(Lanes.F32x8);
+            for (int i = 0; i < 256; i += 8) {
+                s = FloatVector.fromArray(Lanes.F32x8, wf, wo + k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x0 + k + i), s);
+            }
+            a = s.fma(FloatVector.broadcast(Lanes.F32x8, wm[mo + Q4_KMatrix.LANE_META * b] * xd[d0 + b]), a);
+        }
+        return hsum(a) + mins(wm, mo, blocks, xd, xs, t);
+    }
+
+    /**
+     * {@code dot}'s mins term (am0 + am2) + (am1 + am3) of the weight row with metadata at {@code wm[mo..]} and token t:
+     * per superblock am = fma(-y.d * dmin, m[2p]·s[2p] + m[2p+1]·s[2p+1], am) on 4 lanes p.
+     */
+    private static float mins(float[] wm, int mo, int blocks, float[] xd, float[] xs, int t) {
+        int d0 = t * blocks, s0 = 8 * d0;
+        FloatVector am = FloatVector.zero(Lanes.F32x4);
+        for (int b = 0; b < blocks; b++) {
+            int m = mo + Q4_KMatrix.LANE_META * b;
+            FloatVector p = FloatVector.fromArray(Lanes.F32x4, wm, m + 2).mul(FloatVector.fromArray(Lanes.F32x4, xs, s0 + 8 * b));
+            p = FloatVector.fromArray(Lanes.F32x4, wm, m + 6).fma(FloatVector.fromArray(Lanes.F32x4, xs, s0 + 8 * b + 4), p);
+            float dmin = -xd[d0 + b] * wm[m + 1];
+            am = p.fma(FloatVector.broadcast(Lanes.F32x4, dmin), am);
+        }
+        return (am.lane(0) + am.lane(2)) + (am.lane(1) + am.lane(3));
+    }
+
+    /** ggml's hsum_float_8 of an accumulator (called after the loops only). */
+    private static float hsum(FloatVector a) {
+        return Lanes.hsum8(a.lane(0), a.lane(1), a.lane(2), a.lane(3), a.lane(4), a.lane(5), a.lane(6), a.lane(7));
+    }
+}

@@ -1,0 +1,183 @@
+package dev.ember.compute.cpu;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Matrix × matrix product of a {@link Q6_KMatrix} with N > 1 Q8_K activation rows, bit-identical to N single-row
+ * {@link Q6_KMatrix#dot} calls, on lane-ordered integer-valued floats ({@link Q8_KLanes}, {@link Q6_KMatrix#unpackLanes}).
+ *
+ * <p>Why float arithmetic reproduces the integer kernel: {@code dot}'s int lane k of a superblock is
+ * V = Σ_g sc(g,k) · Σ_m e·y − 32 · (bsums[2k]·sc[2k] + bsums[2k+1]·sc[2k+1]) with the unsigned 6-bit e (0..63), group g,
+ * sc(g,k) = sc[2g + (k ≥ 4)], and is then converted to float (rounded when |V| > 2^24). Computed as is in float the first
+ * sum could reach 32 · 128 · 63 · 128 > 2^24 and round. Split instead with e = (e − 32) + 32:
+ * V = S + 32 · D, S = Σ_g Σ_m sc(g,k)·(e − 32)·y and D = Σ_g sc(g,k)·Y(g,k) − bsums[2k]·sc[2k] − bsums[2k+1]·sc[2k+1], where
+ * Y(g,k) = Σ_m y[32g + 4k + m]. S is a chain of 32 FMAs whose products are integers ≤ 128·32·128 = 2^19, so every partial
+ * sum is an integer ≤ 32 · 2^19 = 2^24, exactly representable: S is exact. D is a chain of 10 FMAs of integers ≤ 2^20, exact.
+ * Then fma(D, 32, S) rounds the exact V once, to nearest, as the int-to-float conversion does: float(V) bit for bit. The
+ * remaining steps follow {@code dot}: {@code acc = fma(float(V), y.d * d, acc)} per superblock, hsum_float_8 at the end.
+ *
+ * <p>Shapes: activations {@code x [n, blocks, 336]} (256 quants, 8 vectors Y(g,·), −bsums even, −bsums odd),
+ * {@code xd [n, blocks]}; one weight row {@code wf [blocks, 336]} (256 scaled quants, 8 vectors sc(g,·), sc even, sc odd),
+ * {@code wd [blocks]}. Kernel: 2 weight rows × 4 tokens.
+ */
+final class Q6_KLaneGemm {
+    private Q6_KLaneGemm() {}
+
+    /** Expanded activations of one token tile stay under this many bytes, as in {@link LaneGemm}. */
+    private static final int TILE_BYTES = 4 * 1024 * 1024;
+
+    private static final FloatVector THIRTY_TWO = FloatVector.broadcast(Lanes.F32x8, 32f);
+
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    /** {@code out[outOff + t * rows + r] = dot(r, x_t)} for r in {@code [rowFrom, rowTo)}, t < n. */
+    static void rows(Q6_KMatrix w, int rowFrom, int rowTo, int rows, int blocks, float[] x, float[] xd, int n,
+                     float[] out, int outOff) {
+        int rowFloats = Q8_KLanes.Q6_K_FLOATS * blocks;
+        float[][] s = SCRATCH.get();
+        if (s[0].length < 2 * rowFloats) {
+            s[0] = new float[2 * rowFloats];
+            s[1] = new float[2 * blocks];
+        }
+        float[] wf = s[0], wd = s[1];
+        int tile = Math.max(4, Math.min(n, TILE_BYTES / (4 * rowFloats)) & ~3);
+        for (int t0 = 0; t0 < n; t0 += tile) {
+            int t1 = Math.min(n, t0 + tile);
+            int r = rowFrom;
+            for (; r + 2 <= rowTo; r += 2) {
+                w.unpackLanes(r, wf, 0, wd, 0);
+                w.unpackLanes(r + 1, wf, rowFloats, wd, blocks);
+                int t = t0;
+                for (; t + 4 <= t1; t += 4) pair4(wf, wd, rowFloats, blocks, x, xd, t, out, outOff + t * rows + r, rows);
+                for (; t < t1; t++) {
+                    out[outOff + t * rows + r] = single(wf, wd, 0, 0, blocks, x, xd, t);
+                    out[outOff + t * rows + r + 1] = single(wf, wd, rowFloats, blocks, blocks, x, xd, t);
+                }
+            }
+            if (r < rowTo) {
+                w.unpackLanes(r, wf, 0, wd, 0);
+                for (int t = t0; t < t1; t++) out[outOff + t * rows + r] = single(wf, wd, 0, 0, blocks, x, xd, t);
+            }
+        }
+    }
+
+    /**
+     * Two weight rows (at {@code wf[0..]}, {@code wf[rowFloats..]}, d at {@code wd[b]}, {@code wd[blocks + b]}) × tokens
+     * t..t+3. Outputs at {@code out[o + j * rows + i]} for row i, token j.
+     */
+    private static void pair4(float[] wf, float[] wd, int rowFloats, int blocks, float[] x, float[] xd, int t,
+                              float[] out, int o, int rows) {
+        int x0 = t * rowFloats, x1 = x0 + rowFloats, x2 = x1 + rowFloats, x3 = x2 + rowFloats;
+        int d0 = t * blocks, d1 = d0 + blocks, d2 = d1 + blocks, d3 = d2 + blocks;
+        FloatVector a00 = FloatVector.zero(Lanes.F32x8), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        for (int b = 0, k = 0; b < blocks; b++, k += Q8_KLanes.Q6_K_FLOATS) {
+            // S: the exact 32-FMA lane sums of sc·(e − 32)·y
+            FloatVector s00 = FloatVector.zero(Lanes.F32x8), s01 = s00, s02 = s00, s03 = s00;
+            FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+            for (int i = 0; i < 256; i += 8) {
+                FloatVector u = FloatVector.fromArray(Lanes.F32x8, wf, k + i);
+                FloatVector v = FloatVector.fromArray(Lanes.F32x8, wf, rowFloats + k + i);
+                FloatVector y;
+                y = FloatVector.fromArray(Lanes.F32x8, x, x0 + k + i);
+                s00 = u.fma(y, s00);
+                s10 = v.fma(y, s10);
+                y = FloatVector.fromArray(Lanes.F32x8, x, x1 + k + i);
+                s01 = u.fma(y, s01);
+                s11 = v.fma(y, s11);
+                y = FloatVector.fromArray(Lanes.F32x8, x, x2 + k + i);
+                s02 = u.fma(y, s02);
+                s12 = v.fma(y, s12);
+                y = FloatVector.fromArray(Lanes.F32x8, x, x3 + k + i);
+                s03 = u.fma(y, s03);
+                s13 = v.fma(y, s13);
+            }
+            // V = fma(D, 32, S), D the exact 10-FMA chain, one pair at a time
+            FloatVector e;
+            e = FloatVector.zero(Lanes.F32x8);
+            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
+                e = FloatVector.fromArray(Lanes.F32x8, wf, k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x0 + k + i), e);
+            }
+            s00 = e.fma(THIRTY_TWO, s00);
+            e = FloatVector.zero(Lanes.F32x8);
+            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
+                e = FloatVector.fromArray(Lanes.F32x8, wf, k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x1 + k + i), e);
+            }
+            s01 = e.fma(THIRTY_TWO, s01);
+            e = FloatVector.zero(Lanes.F32x8);
+            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
+                e = FloatVector.fromArray(Lanes.F32x8, wf, k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x2 + k + i), e);
+            }
+            s02 = e.fma(THIRTY_TWO, s02);
+            e = FloatVector.zero(Lanes.F32x8);
+            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
+                e = FloatVector.fromArray(Lanes.F32x8, wf, k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x3 + k + i), e);
+            }
+            s03 = e.fma(THIRTY_TWO, s03);
+            e = FloatVector.zero(Lanes.F32x8);
+            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
+                e = FloatVector.fromArray(Lanes.F32x8, wf, rowFloats + k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x0 + k + i), e);
+            }
+            s10 = e.fma(THIRTY_TWO, s10);
+            e = FloatVector.zero(Lanes.F32x8);
+            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
+                e = FloatVector.fromArray(Lanes.F32x8, wf, rowFloats + k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x1 + k + i), e);
+            }
+            s11 = e.fma(THIRTY_TWO, s11);
+            e = FloatVector.zero(Lanes.F32x8);
+            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
+                e = FloatVector.fromArray(Lanes.F32x8, wf, rowFloats + k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x2 + k + i), e);
+            }
+            s12 = e.fma(THIRTY_TWO, s12);
+            e = FloatVector.zero(Lanes.F32x8);
+            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
+                e = FloatVector.fromArray(Lanes.F32x8, wf, rowFloats + k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x3 + k + i), e);
+            }
+            s13 = e.fma(THIRTY_TWO, s13);
+            float du = wd[b], dv = wd[blocks + b], dy;
+            dy = xd[d0 + b];
+            a00 = s00.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a00);
+            a10 = s10.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a10);
+            dy = xd[d1 + b];
+            a01 = s01.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a01);
+            a11 = s11.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a11);
+            dy = xd[d2 + b];
+            a02 = s02.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a02);
+            a12 = s12.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a12);
+            dy = xd[d3 + b];
+            a03 = s03.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a03);
+            a13 = s13.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a13);
+        }
+        out[o] = hsum(a00);
+        out[o + rows] = hsum(a01);
+        out[o + 2 * rows] = hsum(a02);
+        out[o + 3 * rows] = hsum(a03);
+        out[o + 1] = hsum(a10);
+        out[o + rows + 1] = hsum(a11);
+        out[o + 2 * rows + 1] = hsum(a12);
+        out[o + 3 * rows + 1] = hsum(a13);
+    }
+
+    /** One weight row (at {@code wf[wo..]}, d at {@code wd[so + b]}) × token t. */
+    private static float single(float[] wf, float[] wd, int wo, int so, int blocks, float[] x, float[] xd, int t) {
+        int x0 = t * Q8_KLanes.Q6_K_FLOATS * blocks, d0 = t * blocks;
+        FloatVector a = FloatVector.zero(Lanes.F32x8);
+        for (int b = 0, k = 0; b < blocks; b++, k += Q8_KLanes.Q6_K_FLOATS) {
+            FloatVector s = FloatVector.zero(Lanes.F32x8), e = s;
+            for (int i = 0; i < 256; i += 8) {
+                s = FloatVector.fromArray(Lanes.F32x8, wf, wo + k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x0 + k + i), s);
+            }
+            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
+                e = FloatVector.fromArray(Lanes.F32x8, wf, wo + k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x0 + k + i), e);
+            }
+            s = e.fma(THIRTY_TWO, s);
+            a = s.fma(FloatVector.broadcast(Lanes.F32x8, wd[so + b] * xd[d0 + b]), a);
+        }
+        return hsum(a);
+    }
+
+    /** ggml's hsum_float_8 of an accumulator (called after the loops only). */
+    private static float hsum(FloatVector a) {
+        return Lanes.hsum8(a.lane(0), a.lane(1), a.lane(2), a.lane(3), a.lane(4), a.lane(5), a.lane(6), a.lane(7));
+    }
+}
