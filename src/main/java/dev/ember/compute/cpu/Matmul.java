@@ -63,6 +63,14 @@ public final class Matmul {
             applySplit(w, rows, cols / 32, xq, out, outOff);
             return;
         }
+        if (n == 1 && Lanes.ENABLED && w instanceof Q4_KMatrix q4k) {
+            MemorySegment ys = SplitQ8K.scratch(cols / 256);
+            SplitQ8K.split(xq, 0, cols / 256, ys);
+            pool.forRange(rows, (from, to) -> {
+                for (int r = from; r < to; r++) out[outOff + r] = q4k.dotSplit(r, ys);
+            });
+            return;
+        }
         if (n > 1 && w instanceof LaneBlockWeights lw && Lanes.ENABLED) {
             applyLanes(lw, rows, cols / 32, xq, rowBytes, n, out, outOff);
             return;

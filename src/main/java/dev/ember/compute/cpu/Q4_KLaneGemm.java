@@ -25,7 +25,7 @@ final class Q4_KLaneGemm {
     /** Expanded activations of one token tile stay under this many bytes, as in {@link LaneGemm}. */
     private static final int TILE_BYTES = 4 * 1024 * 1024;
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[64]});
 
     /** {@code out[outOff + t * rows + r] = dot(r, x_t)} for r in {@code [rowFrom, rowTo)}, t < n. */
     static void rows(Q4_KMatrix w, int rowFrom, int rowTo, int rows, int blocks, float[] x, float[] xd, float[] xs, int n,
@@ -36,7 +36,7 @@ final class Q4_KLaneGemm {
             s[0] = new float[2 * rowFloats];
             s[1] = new float[2 * metaFloats];
         }
-        float[] wf = s[0], wm = s[1];
+        float[] wf = s[0], wm = s[1], acc = s[2];
         int tile = Math.max(4, Math.min(n, TILE_BYTES / (4 * rowFloats)) & ~3);
         for (int t0 = 0; t0 < n; t0 += tile) {
             int t1 = Math.min(n, t0 + tile);
@@ -45,7 +45,7 @@ final class Q4_KLaneGemm {
                 w.unpackLanes(r, wf, 0, wm, 0);
                 w.unpackLanes(r + 1, wf, rowFloats, wm, metaFloats);
                 int t = t0;
-                for (; t + 4 <= t1; t += 4) pair4(wf, wm, rowFloats, metaFloats, blocks, x, xd, xs, t, out, outOff + t * rows + r, rows);
+                for (; t + 4 <= t1; t += 4) pair4(wf, wm, rowFloats, metaFloats, blocks, x, xd, xs, t, out, outOff + t * rows + r, rows, acc);
                 for (; t < t1; t++) {
                     out[outOff + t * rows + r] = single(wf, wm, 0, 0, blocks, x, xd, xs, t);
                     out[outOff + t * rows + r + 1] = single(wf, wm, rowFloats, metaFloats, blocks, x, xd, xs, t);
@@ -63,11 +63,12 @@ final class Q4_KLaneGemm {
      * × tokens t..t+3. Outputs at {@code out[o + j * rows + i]} for row i, token j.
      */
     private static void pair4(float[] wf, float[] wm, int rowFloats, int metaFloats, int blocks, float[] x, float[] xd,
-                              float[] xs, int t, float[] out, int o, int rows) {
+                              float[] xs, int t, float[] out, int o, int rows, float[] acc) {
         int x0 = t * rowFloats, x1 = x0 + rowFloats, x2 = x1 + rowFloats, x3 = x2 + rowFloats;
         int d0 = t * blocks, d1 = d0 + blocks, d2 = d1 + blocks, d3 = d2 + blocks;
-        FloatVector a00 = FloatVector.zero(Lanes.F32x8), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        // acc[8 (4i + j) ..] = the accumulator of row i, token j: kept in memory between superblocks so
+        // that no vector is live across the inner loop (C2 boxes vectors that cross a nested loop's phis)
+        java.util.Arrays.fill(acc, 0, 64, 0f);
         for (int b = 0, k = 0; b < blocks; b++, k += 256) {
             FloatVector s00 = FloatVector.zero(Lanes.F32x8), s01 = s00, s02 = s00, s03 = s00;
             FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
@@ -90,26 +91,26 @@ final class Q4_KLaneGemm {
             }
             float du = wm[Q4_KMatrix.LANE_META * b], dv = wm[metaFloats + Q4_KMatrix.LANE_META * b], dy;
             dy = xd[d0 + b];
-            a00 = s00.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a00);
-            a10 = s10.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a10);
+            s00.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), FloatVector.fromArray(Lanes.F32x8, acc, 0)).intoArray(acc, 0);
+            s10.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), FloatVector.fromArray(Lanes.F32x8, acc, 32)).intoArray(acc, 32);
             dy = xd[d1 + b];
-            a01 = s01.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a01);
-            a11 = s11.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a11);
+            s01.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), FloatVector.fromArray(Lanes.F32x8, acc, 8)).intoArray(acc, 8);
+            s11.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), FloatVector.fromArray(Lanes.F32x8, acc, 40)).intoArray(acc, 40);
             dy = xd[d2 + b];
-            a02 = s02.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a02);
-            a12 = s12.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a12);
+            s02.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), FloatVector.fromArray(Lanes.F32x8, acc, 16)).intoArray(acc, 16);
+            s12.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), FloatVector.fromArray(Lanes.F32x8, acc, 48)).intoArray(acc, 48);
             dy = xd[d3 + b];
-            a03 = s03.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a03);
-            a13 = s13.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a13);
+            s03.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), FloatVector.fromArray(Lanes.F32x8, acc, 24)).intoArray(acc, 24);
+            s13.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), FloatVector.fromArray(Lanes.F32x8, acc, 56)).intoArray(acc, 56);
         }
-        out[o] = hsum(a00) + mins(wm, 0, blocks, xd, xs, t);
-        out[o + rows] = hsum(a01) + mins(wm, 0, blocks, xd, xs, t + 1);
-        out[o + 2 * rows] = hsum(a02) + mins(wm, 0, blocks, xd, xs, t + 2);
-        out[o + 3 * rows] = hsum(a03) + mins(wm, 0, blocks, xd, xs, t + 3);
-        out[o + 1] = hsum(a10) + mins(wm, metaFloats, blocks, xd, xs, t);
-        out[o + rows + 1] = hsum(a11) + mins(wm, metaFloats, blocks, xd, xs, t + 1);
-        out[o + 2 * rows + 1] = hsum(a12) + mins(wm, metaFloats, blocks, xd, xs, t + 2);
-        out[o + 3 * rows + 1] = hsum(a13) + mins(wm, metaFloats, blocks, xd, xs, t + 3);
+        out[o] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 0)) + mins(wm, 0, blocks, xd, xs, t);
+        out[o + rows] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 8)) + mins(wm, 0, blocks, xd, xs, t + 1);
+        out[o + 2 * rows] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 16)) + mins(wm, 0, blocks, xd, xs, t + 2);
+        out[o + 3 * rows] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 24)) + mins(wm, 0, blocks, xd, xs, t + 3);
+        out[o + 1] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 32)) + mins(wm, metaFloats, blocks, xd, xs, t);
+        out[o + rows + 1] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 40)) + mins(wm, metaFloats, blocks, xd, xs, t + 1);
+        out[o + 2 * rows + 1] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 48)) + mins(wm, metaFloats, blocks, xd, xs, t + 2);
+        out[o + 3 * rows + 1] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 56)) + mins(wm, metaFloats, blocks, xd, xs, t + 3);
     }
 
     /** One weight row (at {@code wf[wo..]}, metadata at {@code wm[mo..]}) × token t. */

@@ -80,17 +80,27 @@ public final class Q4_KMatrix extends WeightMatrix {
      * ggml_vec_dot_q4_K_q8_K, AVX2: per superblock, integer lane sums weighted by the sub-block scales, acc = fma(y.d*d,
      * float(sumi), acc); the mins go through Q8_K's bsums into a separate 4-lane accumulator acc_m = fma(-y.d*dmin,
      * m[2p]*s[2p] + m[2p+1]*s[2p+1], acc_m) with s[k] = bsums[2k] + bsums[2k+1]; result hsum_float_8(acc) +
-     * ((acc_m0 + acc_m2) + (acc_m1 + acc_m3)).
+     * ((acc_m0 + acc_m2) + (acc_m1 + acc_m3)). Computed by {@link #dotSplit} on the row split by {@link SplitQ8K}.
      */
     @Override
     public float dot(int row, MemorySegment xq, long xqOffset) {
+        if (!Lanes.ENABLED) return ReferenceDot.q4_K(data, rowOffset(row), xq, xqOffset, cols);
+        MemorySegment ys = SplitQ8K.scratch(blocks);
+        SplitQ8K.split(xq, xqOffset, blocks, ys);
+        return dotSplit(row, ys);
+    }
+
+    /**
+     * {@link #dot} on Q8_K activations split by {@link SplitQ8K} (even/odd int16 lanes ready, each int lane's halves added
+     * by one multiply: a lane sum of two nibble × int8 pairs fits in 16 bits). The four 64-element halves stay unrolled.
+     */
+    float dotSplit(int row, MemorySegment ys) {
         long w = rowOffset(row);
-        if (!Lanes.ENABLED) return ReferenceDot.q4_K(data, w, xq, xqOffset, cols);
-        long x = xqOffset;
+        long x = 0;
         FloatVector acc = FloatVector.zero(Lanes.F32x8);
         float am0 = 0, am1 = 0, am2 = 0, am3 = 0;
-        for (int b = 0; b < blocks; b++, w += 144, x += 292) {
-            float yd = xq.get(Bytes.F32, x);
+        for (int b = 0; b < blocks; b++, w += 144, x += SplitQ8K.BLOCK_BYTES) {
+            float yd = ys.get(Bytes.F32, x);
             float d = yd * Float.float16ToFloat(data.get(Bytes.I16, w));
             float dminW = Float.float16ToFloat(data.get(Bytes.I16, w + 2));
             // the 12 scale bytes as a long and an int; get_scale_min_k4 on registers
@@ -106,8 +116,8 @@ public final class Q4_KMatrix extends WeightMatrix {
             int m4 = (b8 >> 4) | ((b4 >> 6) << 4), m5 = (b9 >> 4) | ((b5 >> 6) << 4);
             int m6 = (b10 >> 4) | ((b6 >> 6) << 4), m7 = (b11 >> 4) | ((b7 >> 6) << 4);
             {
-                long l0 = xq.get(Bytes.I64, x + 260), l1 = xq.get(Bytes.I64, x + 268);
-                long l2 = xq.get(Bytes.I64, x + 276), l3 = xq.get(Bytes.I64, x + 284);
+                long l0 = ys.get(Bytes.I64, x + 4), l1 = ys.get(Bytes.I64, x + 12);
+                long l2 = ys.get(Bytes.I64, x + 20), l3 = ys.get(Bytes.I64, x + 28);
                 // q8s[k] = bsums[2k] + bsums[2k+1]
                 int q0 = (short) l0 + (short) (l0 >>> 16), q1 = (short) (l0 >>> 32) + (short) (l0 >>> 48);
                 int q2 = (short) l1 + (short) (l1 >>> 16), q3 = (short) (l1 >>> 32) + (short) (l1 >>> 48);
@@ -125,12 +135,12 @@ public final class Q4_KMatrix extends WeightMatrix {
                 ShortVector qe0 = q.and((short) 0xF), qo0 = q.lanewise(LSHR, 8).and((short) 0xF);
                 ShortVector qe1 = q.lanewise(LSHR, 4).and((short) 0xF), qo1 = q.lanewise(LSHR, 12);
                 {
-                    ShortVector y0 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 4, Lanes.LE);
-                    ShortVector y1 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 36, Lanes.LE);
-                    IntVector slp = qe0.mul(y0.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(qo0.mul(y0.lanewise(ASHR, 8))).reinterpretAsInts();
-                    IntVector shp = qe1.mul(y1.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(qo1.mul(y1.lanewise(ASHR, 8))).reinterpretAsInts();
-                    IntVector sl = slp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(slp.lanewise(ASHR, 16));
-                    IntVector sh = shp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(shp.lanewise(ASHR, 16));
+                    IntVector slp = qe0.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 64, Lanes.LE))
+                            .add(qo0.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 96, Lanes.LE))).reinterpretAsInts();
+                    IntVector shp = qe1.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 128, Lanes.LE))
+                            .add(qo1.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 160, Lanes.LE))).reinterpretAsInts();
+                    IntVector sl = slp.mul(0x10001).lanewise(ASHR, 16);
+                    IntVector sh = shp.mul(0x10001).lanewise(ASHR, 16);
                     sumi = sumi.add(sl.mul(sc0)).add(sh.mul(sc1));
                 }
             }
@@ -139,12 +149,12 @@ public final class Q4_KMatrix extends WeightMatrix {
                 ShortVector qe0 = q.and((short) 0xF), qo0 = q.lanewise(LSHR, 8).and((short) 0xF);
                 ShortVector qe1 = q.lanewise(LSHR, 4).and((short) 0xF), qo1 = q.lanewise(LSHR, 12);
                 {
-                    ShortVector y0 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 68, Lanes.LE);
-                    ShortVector y1 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 100, Lanes.LE);
-                    IntVector slp = qe0.mul(y0.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(qo0.mul(y0.lanewise(ASHR, 8))).reinterpretAsInts();
-                    IntVector shp = qe1.mul(y1.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(qo1.mul(y1.lanewise(ASHR, 8))).reinterpretAsInts();
-                    IntVector sl = slp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(slp.lanewise(ASHR, 16));
-                    IntVector sh = shp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(shp.lanewise(ASHR, 16));
+                    IntVector slp = qe0.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 192, Lanes.LE))
+                            .add(qo0.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 224, Lanes.LE))).reinterpretAsInts();
+                    IntVector shp = qe1.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 256, Lanes.LE))
+                            .add(qo1.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 288, Lanes.LE))).reinterpretAsInts();
+                    IntVector sl = slp.mul(0x10001).lanewise(ASHR, 16);
+                    IntVector sh = shp.mul(0x10001).lanewise(ASHR, 16);
                     sumi = sumi.add(sl.mul(sc2)).add(sh.mul(sc3));
                 }
             }
@@ -153,12 +163,12 @@ public final class Q4_KMatrix extends WeightMatrix {
                 ShortVector qe0 = q.and((short) 0xF), qo0 = q.lanewise(LSHR, 8).and((short) 0xF);
                 ShortVector qe1 = q.lanewise(LSHR, 4).and((short) 0xF), qo1 = q.lanewise(LSHR, 12);
                 {
-                    ShortVector y0 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 132, Lanes.LE);
-                    ShortVector y1 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 164, Lanes.LE);
-                    IntVector slp = qe0.mul(y0.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(qo0.mul(y0.lanewise(ASHR, 8))).reinterpretAsInts();
-                    IntVector shp = qe1.mul(y1.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(qo1.mul(y1.lanewise(ASHR, 8))).reinterpretAsInts();
-                    IntVector sl = slp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(slp.lanewise(ASHR, 16));
-                    IntVector sh = shp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(shp.lanewise(ASHR, 16));
+                    IntVector slp = qe0.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 320, Lanes.LE))
+                            .add(qo0.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 352, Lanes.LE))).reinterpretAsInts();
+                    IntVector shp = qe1.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 384, Lanes.LE))
+                            .add(qo1.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 416, Lanes.LE))).reinterpretAsInts();
+                    IntVector sl = slp.mul(0x10001).lanewise(ASHR, 16);
+                    IntVector sh = shp.mul(0x10001).lanewise(ASHR, 16);
                     sumi = sumi.add(sl.mul(sc4)).add(sh.mul(sc5));
                 }
             }
@@ -167,12 +177,12 @@ public final class Q4_KMatrix extends WeightMatrix {
                 ShortVector qe0 = q.and((short) 0xF), qo0 = q.lanewise(LSHR, 8).and((short) 0xF);
                 ShortVector qe1 = q.lanewise(LSHR, 4).and((short) 0xF), qo1 = q.lanewise(LSHR, 12);
                 {
-                    ShortVector y0 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 196, Lanes.LE);
-                    ShortVector y1 = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 228, Lanes.LE);
-                    IntVector slp = qe0.mul(y0.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(qo0.mul(y0.lanewise(ASHR, 8))).reinterpretAsInts();
-                    IntVector shp = qe1.mul(y1.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(qo1.mul(y1.lanewise(ASHR, 8))).reinterpretAsInts();
-                    IntVector sl = slp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(slp.lanewise(ASHR, 16));
-                    IntVector sh = shp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(shp.lanewise(ASHR, 16));
+                    IntVector slp = qe0.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 448, Lanes.LE))
+                            .add(qo0.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 480, Lanes.LE))).reinterpretAsInts();
+                    IntVector shp = qe1.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 512, Lanes.LE))
+                            .add(qo1.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 544, Lanes.LE))).reinterpretAsInts();
+                    IntVector sl = slp.mul(0x10001).lanewise(ASHR, 16);
+                    IntVector sh = shp.mul(0x10001).lanewise(ASHR, 16);
                     sumi = sumi.add(sl.mul(sc6)).add(sh.mul(sc7));
                 }
             }

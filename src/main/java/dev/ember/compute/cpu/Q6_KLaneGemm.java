@@ -28,7 +28,7 @@ final class Q6_KLaneGemm {
 
     private static final FloatVector THIRTY_TWO = FloatVector.broadcast(Lanes.F32x8, 32f);
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[64], new float[64]});
 
     /** {@code out[outOff + t * rows + r] = dot(r, x_t)} for r in {@code [rowFrom, rowTo)}, t < n. */
     static void rows(Q6_KMatrix w, int rowFrom, int rowTo, int rows, int blocks, float[] x, float[] xd, int n,
@@ -39,7 +39,7 @@ final class Q6_KLaneGemm {
             s[0] = new float[2 * rowFloats];
             s[1] = new float[2 * blocks];
         }
-        float[] wf = s[0], wd = s[1];
+        float[] wf = s[0], wd = s[1], acc = s[2], sv = s[3];
         int tile = Math.max(4, Math.min(n, TILE_BYTES / (4 * rowFloats)) & ~3);
         for (int t0 = 0; t0 < n; t0 += tile) {
             int t1 = Math.min(n, t0 + tile);
@@ -48,7 +48,7 @@ final class Q6_KLaneGemm {
                 w.unpackLanes(r, wf, 0, wd, 0);
                 w.unpackLanes(r + 1, wf, rowFloats, wd, blocks);
                 int t = t0;
-                for (; t + 4 <= t1; t += 4) pair4(wf, wd, rowFloats, blocks, x, xd, t, out, outOff + t * rows + r, rows);
+                for (; t + 4 <= t1; t += 4) pair4(wf, wd, rowFloats, blocks, x, xd, t, out, outOff + t * rows + r, rows, acc, sv);
                 for (; t < t1; t++) {
                     out[outOff + t * rows + r] = single(wf, wd, 0, 0, blocks, x, xd, t);
                     out[outOff + t * rows + r + 1] = single(wf, wd, rowFloats, blocks, blocks, x, xd, t);
@@ -63,14 +63,14 @@ final class Q6_KLaneGemm {
 
     /**
      * Two weight rows (at {@code wf[0..]}, {@code wf[rowFloats..]}, d at {@code wd[b]}, {@code wd[blocks + b]}) × tokens
-     * t..t+3. Outputs at {@code out[o + j * rows + i]} for row i, token j.
+     * t..t+3. Outputs at {@code out[o + j * rows + i]} for row i, token j. {@code acc [8, 8]} holds the accumulator of pair
+     * q = 4i + j between superblocks and {@code sv [8, 8]} the pairs' S sums: in memory, so that no vector is live across a
+     * nested loop (C2 boxes vectors that cross the phis of an inner loop: measured as gigabytes of garbage per second).
      */
     private static void pair4(float[] wf, float[] wd, int rowFloats, int blocks, float[] x, float[] xd, int t,
-                              float[] out, int o, int rows) {
+                              float[] out, int o, int rows, float[] acc, float[] sv) {
         int x0 = t * rowFloats, x1 = x0 + rowFloats, x2 = x1 + rowFloats, x3 = x2 + rowFloats;
-        int d0 = t * blocks, d1 = d0 + blocks, d2 = d1 + blocks, d3 = d2 + blocks;
-        FloatVector a00 = FloatVector.zero(Lanes.F32x8), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        java.util.Arrays.fill(acc, 0, 64, 0f);
         for (int b = 0, k = 0; b < blocks; b++, k += Q8_KLanes.Q6_K_FLOATS) {
             // S: the exact 32-FMA lane sums of sc·(e − 32)·y
             FloatVector s00 = FloatVector.zero(Lanes.F32x8), s01 = s00, s02 = s00, s03 = s00;
@@ -92,70 +92,28 @@ final class Q6_KLaneGemm {
                 s03 = u.fma(y, s03);
                 s13 = v.fma(y, s13);
             }
-            // V = fma(D, 32, S), D the exact 10-FMA chain, one pair at a time
-            FloatVector e;
-            e = FloatVector.zero(Lanes.F32x8);
-            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
-                e = FloatVector.fromArray(Lanes.F32x8, wf, k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x0 + k + i), e);
+            s00.intoArray(sv, 0);
+            s01.intoArray(sv, 8);
+            s02.intoArray(sv, 16);
+            s03.intoArray(sv, 24);
+            s10.intoArray(sv, 32);
+            s11.intoArray(sv, 40);
+            s12.intoArray(sv, 48);
+            s13.intoArray(sv, 56);
+            // per pair: V = fma(D, 32, S) with D the exact 10-FMA chain, then acc = fma(V, d · y.d, acc)
+            for (int q = 0; q < 8; q++) {
+                int wo = (q >> 2) * rowFloats + k, xo = x0 + (q & 3) * rowFloats + k;
+                FloatVector e = FloatVector.zero(Lanes.F32x8);
+                for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
+                    e = FloatVector.fromArray(Lanes.F32x8, wf, wo + i).fma(FloatVector.fromArray(Lanes.F32x8, x, xo + i), e);
+                }
+                float d = wd[(q >> 2) * blocks + b] * xd[(t + (q & 3)) * blocks + b];
+                e.fma(THIRTY_TWO, FloatVector.fromArray(Lanes.F32x8, sv, 8 * q))
+                        .fma(FloatVector.broadcast(Lanes.F32x8, d), FloatVector.fromArray(Lanes.F32x8, acc, 8 * q))
+                        .intoArray(acc, 8 * q);
             }
-            s00 = e.fma(THIRTY_TWO, s00);
-            e = FloatVector.zero(Lanes.F32x8);
-            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
-                e = FloatVector.fromArray(Lanes.F32x8, wf, k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x1 + k + i), e);
-            }
-            s01 = e.fma(THIRTY_TWO, s01);
-            e = FloatVector.zero(Lanes.F32x8);
-            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
-                e = FloatVector.fromArray(Lanes.F32x8, wf, k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x2 + k + i), e);
-            }
-            s02 = e.fma(THIRTY_TWO, s02);
-            e = FloatVector.zero(Lanes.F32x8);
-            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
-                e = FloatVector.fromArray(Lanes.F32x8, wf, k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x3 + k + i), e);
-            }
-            s03 = e.fma(THIRTY_TWO, s03);
-            e = FloatVector.zero(Lanes.F32x8);
-            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
-                e = FloatVector.fromArray(Lanes.F32x8, wf, rowFloats + k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x0 + k + i), e);
-            }
-            s10 = e.fma(THIRTY_TWO, s10);
-            e = FloatVector.zero(Lanes.F32x8);
-            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
-                e = FloatVector.fromArray(Lanes.F32x8, wf, rowFloats + k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x1 + k + i), e);
-            }
-            s11 = e.fma(THIRTY_TWO, s11);
-            e = FloatVector.zero(Lanes.F32x8);
-            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
-                e = FloatVector.fromArray(Lanes.F32x8, wf, rowFloats + k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x2 + k + i), e);
-            }
-            s12 = e.fma(THIRTY_TWO, s12);
-            e = FloatVector.zero(Lanes.F32x8);
-            for (int i = 256; i < Q8_KLanes.Q6_K_FLOATS; i += 8) {
-                e = FloatVector.fromArray(Lanes.F32x8, wf, rowFloats + k + i).fma(FloatVector.fromArray(Lanes.F32x8, x, x3 + k + i), e);
-            }
-            s13 = e.fma(THIRTY_TWO, s13);
-            float du = wd[b], dv = wd[blocks + b], dy;
-            dy = xd[d0 + b];
-            a00 = s00.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a00);
-            a10 = s10.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a10);
-            dy = xd[d1 + b];
-            a01 = s01.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a01);
-            a11 = s11.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a11);
-            dy = xd[d2 + b];
-            a02 = s02.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a02);
-            a12 = s12.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a12);
-            dy = xd[d3 + b];
-            a03 = s03.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a03);
-            a13 = s13.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a13);
         }
-        out[o] = hsum(a00);
-        out[o + rows] = hsum(a01);
-        out[o + 2 * rows] = hsum(a02);
-        out[o + 3 * rows] = hsum(a03);
-        out[o + 1] = hsum(a10);
-        out[o + rows + 1] = hsum(a11);
-        out[o + 2 * rows + 1] = hsum(a12);
-        out[o + 3 * rows + 1] = hsum(a13);
+        for (int q = 0; q < 8; q++) out[o + (q & 3) * rows + (q >> 2)] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 8 * q));
     }
 
     /** One weight row (at {@code wf[wo..]}, d at {@code wd[so + b]}) × token t. */
