@@ -152,7 +152,7 @@ public final class ModelRunner implements Forward {
     /**
      * Causal attention of every (token, head) over its own sequence's cached positions 0..pos, in
      * ggml_vec_dot_f32's summation order for both Q·Kᵀ and P·V (see {@link GgmlDot}): P·V is accumulated
-     * per output dimension in 32 FMA lanes, position t in lane t mod 32.
+     * per output dimension in 32 FMA lanes, position t in lane t mod 32 (lane-major, {@link GgmlDot#accumulatePv}).
      */
     private void attention(Batch batch, float[] keys, float[] values) {
         int n = batch.size();
@@ -179,16 +179,10 @@ public final class ModelRunner implements Forward {
                 Ops.softmax(s, 0, pos + 1, attnScale);
                 java.util.Arrays.fill(acc, 0, hd * lanes, 0f);
                 for (int t = 0; t <= pos; t++) {
-                    float p = s[t];
-                    int vOff = table.slot(t) * kvDim + kvOff;
-                    int lane = t & (lanes - 1);
-                    for (int d = 0; d < hd; d++) {
-                        int a = d * lanes + lane;
-                        acc[a] = Math.fma(values[vOff + d], p, acc[a]);
-                    }
+                    GgmlDot.accumulatePv(acc, t & (lanes - 1), values, table.slot(t) * kvDim + kvOff, s[t], hd);
                 }
                 int outOff = i * qDim + h * hd;
-                for (int d = 0; d < hd; d++) att[outOff + d] = GgmlDot.reduce32(acc, d * lanes);
+                for (int d = 0; d < hd; d++) att[outOff + d] = GgmlDot.reduceStrided(acc, d, hd, sc.dotLanes);
             }
         });
     }

@@ -1,5 +1,7 @@
 package dev.ember.compute.cpu;
 
+import jdk.incubator.vector.FloatVector;
+
 /**
  * Float dot products in the exact summation order of ggml's AVX2 {@code ggml_vec_dot_f32}: four 8-lane
  * FMA accumulators over 32-element steps (element i in accumulator lane i mod 32), reduced as
@@ -23,8 +25,23 @@ public final class GgmlDot {
         int np = n & ~31;
         float sum = 0f;
         if (np > 0) {
-            java.util.Arrays.fill(acc, 0, LANES, 0f);
-            for (int i = 0; i < np; i++) acc[i & 31] = Math.fma(x[xo + i], y[yo + i], acc[i & 31]);
+            if (Lanes.ENABLED) {
+                // the four 8-lane accumulators in registers: lane i mod 32 of step i / 32, as in ggml
+                FloatVector a0 = FloatVector.zero(Lanes.F32x8), a1 = a0, a2 = a0, a3 = a0;
+                for (int i = 0; i < np; i += 32) {
+                    a0 = FloatVector.fromArray(Lanes.F32x8, x, xo + i).fma(FloatVector.fromArray(Lanes.F32x8, y, yo + i), a0);
+                    a1 = FloatVector.fromArray(Lanes.F32x8, x, xo + i + 8).fma(FloatVector.fromArray(Lanes.F32x8, y, yo + i + 8), a1);
+                    a2 = FloatVector.fromArray(Lanes.F32x8, x, xo + i + 16).fma(FloatVector.fromArray(Lanes.F32x8, y, yo + i + 16), a2);
+                    a3 = FloatVector.fromArray(Lanes.F32x8, x, xo + i + 24).fma(FloatVector.fromArray(Lanes.F32x8, y, yo + i + 24), a3);
+                }
+                a0.intoArray(acc, 0);
+                a1.intoArray(acc, 8);
+                a2.intoArray(acc, 16);
+                a3.intoArray(acc, 24);
+            } else {
+                java.util.Arrays.fill(acc, 0, LANES, 0f);
+                for (int i = 0; i < np; i++) acc[i & 31] = Math.fma(x[xo + i], y[yo + i], acc[i & 31]);
+            }
             sum = reduce32(acc, 0);
         }
         for (int i = np; i < n; i++) sum = Math.fma(x[xo + i], y[yo + i], sum);
@@ -44,4 +61,28 @@ public final class GgmlDot {
         return Lanes.reduce8(l0, l1, l2, l3, l4, l5, l6, l7);
     }
 
+
+    /**
+     * P·V accumulation step of ggml's order for one position t: {@code acc[(t mod 32) * n + d] = fma(v[vo + d], p,
+     * acc[...])} for d < n. The accumulators are laid out lane-major ([32, n]) so that one position's update is contiguous;
+     * each (d, lane) sees the same FMA sequence as ggml_vec_dot_f32 over positions. {@link #reduceStrided} reads them back.
+     */
+    public static void accumulatePv(float[] acc, int lane, float[] v, int vo, float p, int n) {
+        int base = lane * n;
+        int d = 0;
+        if (Lanes.ENABLED) {
+            FloatVector pv = FloatVector.broadcast(Lanes.F32x8, p);
+            for (; d + 8 <= n; d += 8) {
+                FloatVector.fromArray(Lanes.F32x8, v, vo + d).fma(pv, FloatVector.fromArray(Lanes.F32x8, acc, base + d))
+                        .intoArray(acc, base + d);
+            }
+        }
+        for (; d < n; d++) acc[base + d] = Math.fma(v[vo + d], p, acc[base + d]);
+    }
+
+    /** {@link #reduce32} of the 32 lanes {@code acc[l * n + d]}, l < 32 (the layout of {@link #accumulatePv}). */
+    public static float reduceStrided(float[] acc, int d, int n, float[] tmp) {
+        for (int l = 0; l < LANES; l++) tmp[l] = acc[l * n + d];
+        return reduce32(tmp, 0);
+    }
 }

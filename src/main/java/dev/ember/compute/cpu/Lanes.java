@@ -25,7 +25,12 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The vector expressions are written out in each kernel instead of being shared through helper methods on purpose:
  * a shared helper gets compiled on its own, is then "already compiled into a big method" for C2, is not inlined, and
- * every vector crossing the call is boxed on the heap (measured: 5-10x slower). Only scalar helpers live here.
+ * every vector crossing the call is boxed on the heap (measured: 5-10x slower). Only scalar helpers live here. Two more
+ * C2 limits shape the kernels: a vector that stays live across an inner loop (an accumulator of the outer loop) is boxed
+ * as well, so the lane GEMMs keep such accumulators in small arrays; and a kernel method must stay well inside C2's
+ * inlining node budget (NodeCountInliningCutoff, not adjustable in product JVMs), or a recompile after a deoptimization
+ * stops inlining its Vector API calls and the kernel allocates on every operation (seen as an intermittent 2x slower
+ * decode with the unrolled Q4_K dot).
  */
 final class Lanes {
     private Lanes() {}
