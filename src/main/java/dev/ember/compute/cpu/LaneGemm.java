@@ -20,13 +20,6 @@ import jdk.incubator.vector.IntVector;
 final class LaneGemm {
     private LaneGemm() {}
 
-    /**
-     * Expanded activations of one token tile stay under this many bytes (a share of L3): each weight row pair streams the
-     * tile once per 4 tokens and is unpacked once per tile. Measured on the 2-core EPYC (KernelBench, Q4_0 2048x8192,
-     * N=128): 4 MiB tiles (one unpack per row) 43 GFLOP/s, 512 KiB tiles (L2-sized, 8 unpacks per row) 31-39 GFLOP/s.
-     */
-    private static final int TILE_BYTES = 4 * 1024 * 1024;
-
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
     /**
@@ -68,25 +61,22 @@ final class LaneGemm {
             s[1] = new float[2 * blocks];
         }
         float[] wf = s[0], wd = s[1];
-        int tile = Math.max(4, Math.min(n, TILE_BYTES / (4 * rowFloats)) & ~3);
-        for (int t0 = 0; t0 < n; t0 += tile) {
-            int t1 = Math.min(n, t0 + tile);
-            int r = rowFrom;
-            for (; r + 2 <= rowTo; r += 2) {
-                w.unpackLanes(r, wf, 0, wd, 0);
-                w.unpackLanes(r + 1, wf, rowFloats, wd, blocks);
-                int t = t0;
-                for (; t + 4 <= t1; t += 4) pair4(wf, wd, rowFloats, blocks, x, xd, t, out, outOff + t * rows + r, rows);
-                for (; t < t1; t++) {
-                    out[outOff + t * rows + r] = single(wf, wd, 0, 0, blocks, x, xd, t);
-                    out[outOff + t * rows + r + 1] = single(wf, wd, rowFloats, blocks, blocks, x, xd, t);
-                }
+        LaneTiles.run(new LaneTiles.Kernel() {
+            @Override
+            public void unpack(int row, int slot) {
+                w.unpackLanes(row, wf, slot * rowFloats, wd, slot * blocks);
             }
-            if (r < rowTo) {
-                w.unpackLanes(r, wf, 0, wd, 0);
-                for (int t = t0; t < t1; t++) out[outOff + t * rows + r] = single(wf, wd, 0, 0, blocks, x, xd, t);
+
+            @Override
+            public void pair4(int t, float[] o, int at, int stride) {
+                LaneGemm.pair4(wf, wd, rowFloats, blocks, x, xd, t, o, at, stride);
             }
-        }
+
+            @Override
+            public float single(int slot, int t) {
+                return LaneGemm.single(wf, wd, slot * rowFloats, slot * blocks, blocks, x, xd, t);
+            }
+        }, rowFrom, rowTo, rows, n, 4L * rowFloats, out, outOff);
     }
 
     /**

@@ -22,9 +22,6 @@ import jdk.incubator.vector.FloatVector;
 final class Q4_KLaneGemm {
     private Q4_KLaneGemm() {}
 
-    /** Expanded activations of one token tile stay under this many bytes, as in {@link LaneGemm}. */
-    private static final int TILE_BYTES = 4 * 1024 * 1024;
-
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[64]});
 
     /** {@code out[outOff + t * rows + r] = dot(r, x_t)} for r in {@code [rowFrom, rowTo)}, t < n. */
@@ -37,25 +34,22 @@ final class Q4_KLaneGemm {
             s[1] = new float[2 * metaFloats];
         }
         float[] wf = s[0], wm = s[1], acc = s[2];
-        int tile = Math.max(4, Math.min(n, TILE_BYTES / (4 * rowFloats)) & ~3);
-        for (int t0 = 0; t0 < n; t0 += tile) {
-            int t1 = Math.min(n, t0 + tile);
-            int r = rowFrom;
-            for (; r + 2 <= rowTo; r += 2) {
-                w.unpackLanes(r, wf, 0, wm, 0);
-                w.unpackLanes(r + 1, wf, rowFloats, wm, metaFloats);
-                int t = t0;
-                for (; t + 4 <= t1; t += 4) pair4(wf, wm, rowFloats, metaFloats, blocks, x, xd, xs, t, out, outOff + t * rows + r, rows, acc);
-                for (; t < t1; t++) {
-                    out[outOff + t * rows + r] = single(wf, wm, 0, 0, blocks, x, xd, xs, t);
-                    out[outOff + t * rows + r + 1] = single(wf, wm, rowFloats, metaFloats, blocks, x, xd, xs, t);
-                }
+        LaneTiles.run(new LaneTiles.Kernel() {
+            @Override
+            public void unpack(int row, int slot) {
+                w.unpackLanes(row, wf, slot * rowFloats, wm, slot * metaFloats);
             }
-            if (r < rowTo) {
-                w.unpackLanes(r, wf, 0, wm, 0);
-                for (int t = t0; t < t1; t++) out[outOff + t * rows + r] = single(wf, wm, 0, 0, blocks, x, xd, xs, t);
+
+            @Override
+            public void pair4(int t, float[] o, int at, int stride) {
+                Q4_KLaneGemm.pair4(wf, wm, rowFloats, metaFloats, blocks, x, xd, xs, t, o, at, stride, acc);
             }
-        }
+
+            @Override
+            public float single(int slot, int t) {
+                return Q4_KLaneGemm.single(wf, wm, slot * rowFloats, slot * metaFloats, blocks, x, xd, xs, t);
+            }
+        }, rowFrom, rowTo, rows, n, 4L * rowFloats, out, outOff);
     }
 
     /**

@@ -23,9 +23,6 @@ import jdk.incubator.vector.FloatVector;
 final class Q6_KLaneGemm {
     private Q6_KLaneGemm() {}
 
-    /** Expanded activations of one token tile stay under this many bytes, as in {@link LaneGemm}. */
-    private static final int TILE_BYTES = 4 * 1024 * 1024;
-
     private static final FloatVector THIRTY_TWO = FloatVector.broadcast(Lanes.F32x8, 32f);
 
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[64], new float[64]});
@@ -40,25 +37,22 @@ final class Q6_KLaneGemm {
             s[1] = new float[2 * blocks];
         }
         float[] wf = s[0], wd = s[1], acc = s[2], sv = s[3];
-        int tile = Math.max(4, Math.min(n, TILE_BYTES / (4 * rowFloats)) & ~3);
-        for (int t0 = 0; t0 < n; t0 += tile) {
-            int t1 = Math.min(n, t0 + tile);
-            int r = rowFrom;
-            for (; r + 2 <= rowTo; r += 2) {
-                w.unpackLanes(r, wf, 0, wd, 0);
-                w.unpackLanes(r + 1, wf, rowFloats, wd, blocks);
-                int t = t0;
-                for (; t + 4 <= t1; t += 4) pair4(wf, wd, rowFloats, blocks, x, xd, t, out, outOff + t * rows + r, rows, acc, sv);
-                for (; t < t1; t++) {
-                    out[outOff + t * rows + r] = single(wf, wd, 0, 0, blocks, x, xd, t);
-                    out[outOff + t * rows + r + 1] = single(wf, wd, rowFloats, blocks, blocks, x, xd, t);
-                }
+        LaneTiles.run(new LaneTiles.Kernel() {
+            @Override
+            public void unpack(int row, int slot) {
+                w.unpackLanes(row, wf, slot * rowFloats, wd, slot * blocks);
             }
-            if (r < rowTo) {
-                w.unpackLanes(r, wf, 0, wd, 0);
-                for (int t = t0; t < t1; t++) out[outOff + t * rows + r] = single(wf, wd, 0, 0, blocks, x, xd, t);
+
+            @Override
+            public void pair4(int t, float[] o, int at, int stride) {
+                Q6_KLaneGemm.pair4(wf, wd, rowFloats, blocks, x, xd, t, o, at, stride, acc, sv);
             }
-        }
+
+            @Override
+            public float single(int slot, int t) {
+                return Q6_KLaneGemm.single(wf, wd, slot * rowFloats, slot * blocks, blocks, x, xd, t);
+            }
+        }, rowFrom, rowTo, rows, n, 4L * rowFloats, out, outOff);
     }
 
     /**
