@@ -24,9 +24,6 @@ public final class Matmul {
      */
     private float[] lanes = new float[0];
     private float[] laneScales = new float[0];
-    /** One activation row split by {@link SplitQ8}: [blocks, 64] bytes and [blocks] scales. */
-    private MemorySegment split = MemorySegment.NULL;
-    private float[] splitScales = new float[0];
     /** [n, blocks, 8] Q8_K bsum pair sums for the Q4_K mins term (Q4_KLaneGemm). */
     private float[] laneSums = new float[0];
 
@@ -59,16 +56,8 @@ public final class Matmul {
                 for (int b = from; b < to; b++) Activations.quantize(act, x, xOff + b * cols, cols, xq, b * rowBytes);
             });
         }
-        if (n == 1 && Lanes.ENABLED && (w instanceof Q4_0Matrix || w instanceof Q8_0Matrix)) {
-            applySplit(w, rows, cols / 32, xq, out, outOff);
-            return;
-        }
-        if (n == 1 && Lanes.ENABLED && w instanceof Q4_KMatrix q4k) {
-            MemorySegment ys = SplitQ8K.scratch(cols / 256);
-            SplitQ8K.split(xq, 0, cols / 256, ys);
-            pool.forRange(rows, (from, to) -> {
-                for (int r = from; r < to; r++) out[outOff + r] = q4k.dotSplit(r, ys);
-            });
+        if (n == 1 && Lanes.ENABLED && (w instanceof Q4_0Matrix || w instanceof Q8_0Matrix || w instanceof Q4_KMatrix)) {
+            applySplit(w, rows, xq, out, outOff);
             return;
         }
         if (n > 1 && w instanceof LaneBlockWeights lw && Lanes.ENABLED) {
@@ -103,24 +92,35 @@ public final class Matmul {
         pool.forRange(rows, (from, to) -> LaneGemm.rows(w, from, to, rows, blocks, x, xd, n, out, outOff));
     }
 
-    /** One activation row against a Q4_0 / Q8_0 matrix: the row split once ({@link SplitQ8}), then one dot per weight row. */
-    private void applySplit(WeightMatrix w, int rows, int blocks, MemorySegment xq, float[] out, int outOff) {
-        long need = (long) SplitQ8.BLOCK_BYTES * blocks;
-        if (split.byteSize() < need) split = Arena.ofAuto().allocate(Math.max(need, split.byteSize() * 2), 64);
-        if (splitScales.length < blocks) splitScales = new float[blocks];
-        MemorySegment ys = split;
-        float[] dx = splitScales;
-        SplitQ8.split(xq, 0, blocks, ys, dx);
-        if (w instanceof Q4_0Matrix q) {
-            int splitRows = q.splitRows();
-            pool.forRange(rows, (from, to) -> {
-                for (int r = from; r < to; r++) out[outOff + r] = r < splitRows ? q.dotSplit(r, ys, dx) : q.dot(r, xq, 0);
-            });
+    /**
+     * One activation row against a Q4_0 / Q8_0 / Q4_K matrix: the row split once ({@link SplitQ8}, {@link SplitQ8K}) into
+     * this thread's scratch, then one split dot per weight row (Q4_0's last row, whose 32-byte loads would pass the end of
+     * the data, through {@link Q4_0Matrix#dot}).
+     */
+    private void applySplit(WeightMatrix w, int rows, MemorySegment xq, float[] out, int outOff) {
+        int blocks = w.cols() / w.type().blockSize;
+        MemorySegment ys;
+        if (w instanceof Q4_KMatrix) {
+            ys = SplitQ8K.scratch(blocks);
+            SplitQ8K.split(xq, 0, blocks, ys);
         } else {
-            Q8_0Matrix q = (Q8_0Matrix) w;
-            pool.forRange(rows, (from, to) -> {
-                for (int r = from; r < to; r++) out[outOff + r] = q.dotSplit(r, ys, dx);
+            ys = SplitQ8.scratch(blocks);
+            SplitQ8.split(xq, 0, blocks, ys);
+        }
+        switch (w) {
+            case Q4_0Matrix q -> {
+                int splitRows = q.splitRows();
+                pool.forRange(rows, (from, to) -> {
+                    for (int r = from; r < to; r++) out[outOff + r] = r < splitRows ? q.dotSplit(r, ys) : q.dot(r, xq, 0);
+                });
+            }
+            case Q8_0Matrix q -> pool.forRange(rows, (from, to) -> {
+                for (int r = from; r < to; r++) out[outOff + r] = q.dotSplit(r, ys);
             });
+            case Q4_KMatrix q -> pool.forRange(rows, (from, to) -> {
+                for (int r = from; r < to; r++) out[outOff + r] = q.dotSplit(r, ys);
+            });
+            default -> throw new IllegalArgumentException("no split dot for " + w);
         }
     }
 

@@ -122,12 +122,12 @@ public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights {
      * multiply, {@code (v * 0x10001) >> 16} (exact: a lane sum of four nibble × int8 products fits in 16 bits).
      * Only for rows whose 32-byte loads stay inside the data (rows below {@link #splitRows}).
      */
-    float dotSplit(int row, MemorySegment ys, float[] dx) {
+    float dotSplit(int row, MemorySegment ys) {
         long w = rowOffset(row);
-        long y = 0;
+        long y = 0, dx = SplitQ8.scaleOffset(blocks, 0);
         FloatVector acc = FloatVector.zero(Lanes.F32x8);
-        for (int b = 0; b < blocks; b++, w += 18, y += SplitQ8.BLOCK_BYTES) {
-            float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * dx[b];
+        for (int b = 0; b < blocks; b++, w += 18, y += SplitQ8.BLOCK_BYTES, dx += 4) {
+            float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * ys.get(Bytes.F32, dx);
             IntVector q = IntVector.fromMemorySegment(Lanes.I32x8, data, w + 2, Lanes.LE)
                     .rearrange(Lanes.DUP_LO).lanewise(LSHR, Lanes.NIBBLE_SHIFT);
             ShortVector ev = q.and(0x000F000F).reinterpretAsShorts().sub((short) 8);

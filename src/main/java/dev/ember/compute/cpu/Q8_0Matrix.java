@@ -38,34 +38,28 @@ public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights {
         LaneGemm.expandQ8_0(data, rowOffset(row), blocks, dst, dstOffset, scale, scaleOffset);
     }
 
-    /** ggml_vec_dot_q8_0_q8_0, AVX2: acc = fma(dx*dy, float(lane sums), acc) per block, then hsum_float_8. */
+    /**
+     * ggml_vec_dot_q8_0_q8_0, AVX2: acc = fma(dx*dy, float(lane sums), acc) per block, then hsum_float_8. Computed by
+     * {@link #dotSplit} on the row split by {@link SplitQ8}.
+     */
     @Override
     public float dot(int row, MemorySegment xq, long xqOffset) {
-        long w = rowOffset(row);
-        if (!Lanes.ENABLED) return ReferenceDot.q8_0(data, w, xq, xqOffset, cols);
-        long x = xqOffset;
-        FloatVector acc = FloatVector.zero(Lanes.F32x8);
-        for (int b = 0; b < blocks; b++, w += 34, x += 34) {
-            float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * Float.float16ToFloat(xq.get(Bytes.I16, x));
-            ShortVector qw = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 2, Lanes.LE);   // 32 int8 weights
-            ShortVector qx = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 2, Lanes.LE);     // 32 int8 activations
-            ShortVector p = qw.lanewise(LSHL, 8).lanewise(ASHR, 8).mul(qx.lanewise(LSHL, 8).lanewise(ASHR, 8))
-                    .add(qw.lanewise(ASHR, 8).mul(qx.lanewise(ASHR, 8)));
-            IntVector pi = p.reinterpretAsInts();
-            IntVector s = pi.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pi.lanewise(ASHR, 16));
-            acc = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
-        }
-        return Lanes.hsum8(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3),
-                acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7));
+        if (!Lanes.ENABLED) return ReferenceDot.q8_0(data, rowOffset(row), xq, xqOffset, cols);
+        MemorySegment ys = SplitQ8.scratch(blocks);
+        SplitQ8.split(xq, xqOffset, blocks, ys);
+        return dotSplit(row, ys);
     }
 
-    /** {@link #dot} with the activation row split by {@link SplitQ8}: same integer lane sums and FMA order, bit for bit. */
-    float dotSplit(int row, MemorySegment ys, float[] dx) {
+    /**
+     * {@link #dot} on a row split by {@link SplitQ8}: per block the weights' even and odd int8 elements sign-extended in
+     * 16-bit lanes, multiplied with the split activation lanes, pairs of shorts added into ggml's int lane sums.
+     */
+    float dotSplit(int row, MemorySegment ys) {
         long w = rowOffset(row);
-        long y = 0;
+        long y = 0, dx = SplitQ8.scaleOffset(blocks, 0);
         FloatVector acc = FloatVector.zero(Lanes.F32x8);
-        for (int b = 0; b < blocks; b++, w += 34, y += SplitQ8.BLOCK_BYTES) {
-            float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * dx[b];
+        for (int b = 0; b < blocks; b++, w += 34, y += SplitQ8.BLOCK_BYTES, dx += 4) {
+            float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * ys.get(Bytes.F32, dx);
             ShortVector qw = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 2, Lanes.LE);   // 32 int8 weights
             ShortVector p = qw.lanewise(LSHL, 8).lanewise(ASHR, 8).mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y, Lanes.LE))
                     .add(qw.lanewise(ASHR, 8).mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y + 32, Lanes.LE)));

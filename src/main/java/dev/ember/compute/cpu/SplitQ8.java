@@ -3,13 +3,14 @@ package dev.ember.compute.cpu;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ShortVector;
 
 /**
  * Q8_0 activations split for the single-row dots of Q4_0 and Q8_0 weights: per block b, the even elements sign-extended
  * to int16 ({@code ys[64b .. 64b + 32)}: short i = element 2i) then the odd ones ({@code ys[64b + 32 .. 64b + 64)}: short
- * i = element 2i + 1), and the block scale as a float in {@code dx[b]}.
+ * i = element 2i + 1); after all blocks, the block scales as floats ({@code ys[64 blocks + 4b]}, {@link #scaleOffset}).
  *
  * <p>The 16-bit multiplies of the AVX2-order kernels pair each weight short lane with these two activation lanes; splitting
  * the activation row once per matmul saves the three shifts per block that every weight row would otherwise repeat.
@@ -20,10 +21,25 @@ final class SplitQ8 {
     /** Bytes of split activations per 32-element block. */
     static final int BLOCK_BYTES = 64;
 
-    /** Splits {@code blocks} Q8_0 blocks at {@code xq[off..]} into {@code ys} (from 0) and {@code dx} (from 0). */
-    static void split(MemorySegment xq, long off, int blocks, MemorySegment ys, float[] dx) {
+    private static final ThreadLocal<MemorySegment[]> SCRATCH = ThreadLocal.withInitial(() -> new MemorySegment[] {MemorySegment.NULL});
+
+    /** Byte offset of block b's scale in a split row of {@code blocks} blocks. */
+    static long scaleOffset(int blocks, int b) {
+        return (long) BLOCK_BYTES * blocks + 4L * b;
+    }
+
+    /** A per-thread buffer for one split row of {@code blocks} blocks (grown on demand; off-heap, see {@link Matmul}). */
+    static MemorySegment scratch(int blocks) {
+        MemorySegment[] s = SCRATCH.get();
+        long need = scaleOffset(blocks, blocks);
+        if (s[0].byteSize() < need) s[0] = Arena.ofAuto().allocate(need, 64);
+        return s[0];
+    }
+
+    /** Splits {@code blocks} Q8_0 blocks at {@code xq[off..]} into {@code ys} from 0. */
+    static void split(MemorySegment xq, long off, int blocks, MemorySegment ys) {
         for (int b = 0; b < blocks; b++, off += 34) {
-            dx[b] = Float.float16ToFloat(xq.get(Bytes.I16, off));
+            ys.set(Bytes.F32, scaleOffset(blocks, b), Float.float16ToFloat(xq.get(Bytes.I16, off)));
             ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, off + 2, Lanes.LE);   // short i = elements 2i, 2i+1
             y.lanewise(LSHL, 8).lanewise(ASHR, 8).intoMemorySegment(ys, (long) BLOCK_BYTES * b, Lanes.LE);
             y.lanewise(ASHR, 8).intoMemorySegment(ys, (long) BLOCK_BYTES * b + 32, Lanes.LE);
