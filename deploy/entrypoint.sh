@@ -1,9 +1,32 @@
 #!/bin/sh
-# Container entrypoint: `ember serve` requires --model, so it is taken from EMBER_MODEL (a path
-# on the model volume, or hf://OWNER/REPO/FILE[@REV] cached under EMBER_CACHE) unless the
-# container arguments pass --model themselves. All arguments go on to `serve`.
-set -eu
+# Container entrypoint.
+#   entrypoint.sh [serve options]   `ember serve`; --model is taken from EMBER_MODEL (a path on the model
+#                                   volume, or hf://OWNER/REPO/FILE[@REV] cached under EMBER_CACHE) unless
+#                                   the arguments pass --model themselves. With $EMBER_HOME/ember.aot present
+#                                   (the image build makes it) the JVM starts from that AOT cache;
+#                                   EMBER_AOT_CACHE=off starts without it.
+#   entrypoint.sh aot-train --model F [serve options]
+#                                   the AOT cache's training run (the image build runs it): starts the server
+#                                   with the same JVM flags, drives it over REST and gRPC, and the JVM writes
+#                                   $EMBER_HOME/ember.aot on exit.
+set -euf   # -f: the CompileCommand pattern below must not glob
 home="${EMBER_HOME:-/opt/ember}"
+jar="$home/quarkus-app/quarkus-run.jar"
+cache="$home/ember.aot"
+# The JVM flags of ./ember: the module flags are required (Vector API, FFM mmap); the CompileCommand lowers
+# C2's thresholds for the CPU kernels (see ./ember). JAVA_OPTS carries heap flags. A cache only serves a JVM
+# started with the flags it was trained with: training and serving share this line.
+jvm="--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmn64m -Xss4m
+ -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.*::*,0.01"
+if [ "${1:-}" = aot-train ]; then
+  shift
+  rm -f "$cache"
+  # shellcheck disable=SC2086
+  java $jvm ${JAVA_OPTS:-} -XX:AOTCacheOutput="$cache" -Xlog:aot=error -jar "$jar" aot-train "$@"
+  [ -s "$cache" ] || { echo "ember: the training run wrote no AOT cache at $cache" >&2; exit 1; }
+  echo "ember: AOT cache written: $cache"
+  exit 0
+fi
 has_model=no
 for arg in "$@"; do
   case "$arg" in --model|--model=*) has_model=yes ;; esac
@@ -15,8 +38,11 @@ if [ "$has_model" = no ]; then
   fi
   set -- --model "$EMBER_MODEL" "$@"
 fi
-# JAVA_OPTS carries heap/GC flags; the module flags are required (Vector API, FFM mmap).
+aot=""
+if [ "${EMBER_AOT_CACHE:-}" != off ] && [ -s "$cache" ]; then
+  # the app logs "AOT cache used" or, when the JVM could not map it (other GC or module flags in JAVA_OPTS),
+  # "AOT cache ignored" and starts normally
+  aot="-XX:AOTCache=$cache -Dember-aot-cache=$cache"
+fi
 # shellcheck disable=SC2086
-exec java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-  -XX:+UseParallelGC -Xmn64m -Xss4m ${JAVA_OPTS:-} \
-  -jar "$home/quarkus-app/quarkus-run.jar" serve "$@"
+exec java $jvm ${JAVA_OPTS:-} $aot -jar "$home/quarkus-app/quarkus-run.jar" serve "$@"

@@ -180,7 +180,8 @@ expectFailure("lambda: Timeout 3600", () => { const t = samParse(samText); t.Glo
 const df = read("deploy/Dockerfile");
 const entry = read("deploy/entrypoint.sh");
 function dockerInvariants(d) {
-  const lines = d.split("\n").filter((l) => /^\s*[A-Z]+\s/.test(l));
+  // instructions, continuation lines joined
+  const lines = d.replace(/\\\n/g, " ").split("\n").filter((l) => /^\s*[A-Z]+\s/.test(l));
   const ins = (k) => lines.filter((l) => l.startsWith(k + " "));
   assert(ins("FROM").length === 1 && ins("FROM")[0].trim() === "FROM eclipse-temurin:25-jre", "FROM eclipse-temurin:25-jre");
   const user = ins("USER").at(-1);
@@ -190,6 +191,8 @@ function dockerInvariants(d) {
   assert(/VOLUME \[.*"\/models".*"\/cache".*\]/.test(d), "volumes /models and /cache");
   assert(d.includes("target/quarkus-app/quarkus-run.jar") || d.includes("target/quarkus-app/*.jar"), "copies target/quarkus-app");
   assert(ins("ENTRYPOINT").length === 1 && ins("ENTRYPOINT")[0].includes("entrypoint.sh"), "ENTRYPOINT runs entrypoint.sh");
+  const train = ins("RUN").find((l) => l.includes("entrypoint.sh aot-train"));
+  assert(train && lines.indexOf(train) < lines.indexOf(user), "the AOT cache is trained in the image build (entrypoint.sh aot-train, before USER)");
 }
 check("Dockerfile: base, user, port, volumes, entrypoint", () => dockerInvariants(df));
 check("entrypoint.sh: JVM flags and `-jar quarkus-run.jar serve`", () => {
@@ -197,6 +200,7 @@ check("entrypoint.sh: JVM flags and `-jar quarkus-run.jar serve`", () => {
   assert(/-jar "\$home\/quarkus-app\/quarkus-run\.jar" serve "\$@"/.test(entry), "-jar .../quarkus-run.jar serve");
 });
 expectFailure("Dockerfile: USER root", () => dockerInvariants(df.replace(/^USER .*$/m, "USER root")));
+expectFailure("Dockerfile: no AOT training run", () => dockerInvariants(df.replace("entrypoint.sh aot-train", "entrypoint.sh")));
 expectFailure("Dockerfile: a second port", () => dockerInvariants(df.replace("EXPOSE 8080", "EXPOSE 8080 9000")));
 
 console.log(`manifests: ${passed} passed, ${failed} failed`);

@@ -56,6 +56,15 @@ case "$got" in *--add-modules=jdk.incubator.vector*--enable-native-access=ALL-UN
   *) fail "entrypoint: JVM module flags: $got";; esac
 if entry sh deploy/entrypoint.sh > /dev/null 2>&1; then fail "entrypoint: started without a model"
 else pass "entrypoint: refuses to start without EMBER_MODEL or --model"; fi
+mkdir -p "$tmp/fakehome"; echo x > "$tmp/fakehome/ember.aot"
+got=$(entry EMBER_HOME="$tmp/fakehome" EMBER_MODEL=/m.gguf sh deploy/entrypoint.sh)
+case "$got" in *"-XX:AOTCache=$tmp/fakehome/ember.aot -Dember-aot-cache=$tmp/fakehome/ember.aot -jar"*) pass "entrypoint: uses \$EMBER_HOME/ember.aot";;
+  *) fail "entrypoint: AOT cache flags: $got";; esac
+got=$(entry EMBER_HOME="$tmp/fakehome" EMBER_AOT_CACHE=off EMBER_MODEL=/m.gguf sh deploy/entrypoint.sh)
+case "$got" in *AOTCache*) fail "entrypoint: EMBER_AOT_CACHE=off still passed the cache: $got";; *) pass "entrypoint: EMBER_AOT_CACHE=off starts without the cache";; esac
+got=$(entry EMBER_MODEL=/m.gguf sh deploy/entrypoint.sh)
+case "$got" in *"CompileThresholdScaling,dev.ember.compute.cpu.*::*,0.01"*) pass "entrypoint: the launcher's CompileCommand, unglobbed";;
+  *) fail "entrypoint: CompileCommand flag: $got";; esac
 
 # 4. The real app through the entrypoint: the manifests' probe paths must answer 200 once the model is loaded.
 ready=$(sed -n '/readinessProbe:/,/path:/s/.*path: *//p' deploy/knative/service.yaml)
@@ -64,7 +73,29 @@ java_home="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 if [ ! -f target/quarkus-app/quarkus-run.jar ] || [ ! -d "$fx/models" ]; then
   fail "probe paths: target/quarkus-app or $fx is missing (package the app first)"
 else
-  env PATH="$java_home/bin:$PATH" EMBER_HOME=target EMBER_MODEL="$fx/models/stories260K-f32.gguf" \
+  # 4a. The image build's AOT training run, through the entrypoint, into a home laid out like /opt/ember.
+  mkdir -p "$tmp/home"; ln -s "$PWD/target/quarkus-app" "$tmp/home/quarkus-app"
+  if env PATH="$java_home/bin:$PATH" EMBER_HOME="$tmp/home" sh deploy/entrypoint.sh aot-train \
+      --model "$fx/models/stories260K-f32.gguf" --chat-template deploy/train-chat.jinja --port 0 > "$tmp/train.log" 2>&1 \
+      && [ -s "$tmp/home/ember.aot" ]; then pass "entrypoint aot-train writes \$EMBER_HOME/ember.aot"
+  else fail "entrypoint aot-train"; tail -n 20 "$tmp/train.log"; fi
+  # 4b. A JVM flag the cache was not trained with: logged as ignored, and the server still answers.
+  env PATH="$java_home/bin:$PATH" EMBER_HOME="$tmp/home" EMBER_MODEL="$fx/models/stories260K-f32.gguf" JAVA_OPTS="-XX:-UseCompressedOops" \
+    sh deploy/entrypoint.sh --port "$port" --ctx-size 512 > "$tmp/mismatch.log" 2>&1 &
+  server=$!
+  code=000
+  for _ in $(seq 1 120); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$ready" || true)
+    [ "$code" = 200 ] && break
+    kill -0 "$server" 2>/dev/null || break
+    sleep 0.5
+  done
+  if [ "$code" = 200 ] && grep -q "AOT cache ignored: the JVM could not map $tmp/home/ember.aot" "$tmp/mismatch.log"; then
+    pass "a cache trained with other JVM flags is logged as ignored and the server still starts"
+  else fail "AOT cache flag mismatch (readiness $code)"; grep -iE 'aot' "$tmp/mismatch.log"; fi
+  kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; server=
+  # 4c. The server as the image starts it, with the cache.
+  env PATH="$java_home/bin:$PATH" EMBER_HOME="$tmp/home" EMBER_MODEL="$fx/models/stories260K-f32.gguf" \
     sh deploy/entrypoint.sh --port "$port" --ctx-size 512 > "$tmp/server.log" 2>&1 &
   server=$!
   code=000
@@ -74,6 +105,8 @@ else
     kill -0 "$server" 2>/dev/null || break
     sleep 0.5
   done
+  if grep -q "AOT cache used: $tmp/home/ember.aot" "$tmp/server.log"; then pass "the entrypoint starts from the trained AOT cache"
+  else fail "the AOT cache was not used"; grep -iE 'aot' "$tmp/server.log"; fi
   if [ "$code" = 200 ]; then pass "readiness path $ready answers 200 with the model loaded"
   else fail "readiness path $ready answered $code"; cat "$tmp/server.log"; fi
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$live" || true)
