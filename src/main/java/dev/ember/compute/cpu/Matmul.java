@@ -56,7 +56,8 @@ public final class Matmul {
                 for (int b = from; b < to; b++) Activations.quantize(act, x, xOff + b * cols, cols, xq, b * rowBytes);
             });
         }
-        if (n == 1 && Lanes.ENABLED && (w instanceof Q4_0Matrix || w instanceof Q8_0Matrix || w instanceof Q4_KMatrix)) {
+        if (n == 1 && Lanes.ENABLED
+                && (w instanceof Q4_0Matrix || w instanceof Q8_0Matrix || w instanceof Q4_KMatrix || w instanceof Q6_KMatrix)) {
             applySplit(w, rows, xq, out, outOff);
             return;
         }
@@ -93,14 +94,14 @@ public final class Matmul {
     }
 
     /**
-     * One activation row against a Q4_0 / Q8_0 / Q4_K matrix: the row split once ({@link SplitQ8}, {@link SplitQ8K}) into
+     * One activation row against a Q4_0 / Q8_0 / Q4_K / Q6_K matrix: the row split once ({@link SplitQ8}, {@link SplitQ8K}) into
      * this thread's scratch, then one split dot per weight row (Q4_0's last row, whose 32-byte loads would pass the end of
      * the data, through {@link Q4_0Matrix#dot}).
      */
     private void applySplit(WeightMatrix w, int rows, MemorySegment xq, float[] out, int outOff) {
         int blocks = w.cols() / w.type().blockSize;
         MemorySegment ys;
-        if (w instanceof Q4_KMatrix) {
+        if (w instanceof Q4_KMatrix || w instanceof Q6_KMatrix) {
             ys = SplitQ8K.scratch(blocks);
             SplitQ8K.split(xq, 0, blocks, ys);
         } else {
@@ -118,6 +119,9 @@ public final class Matmul {
                 for (int r = from; r < to; r++) out[outOff + r] = q.dotSplit(r, ys);
             });
             case Q4_KMatrix q -> pool.forRange(rows, (from, to) -> {
+                for (int r = from; r < to; r++) out[outOff + r] = q.dotSplit(r, ys);
+            });
+            case Q6_KMatrix q -> pool.forRange(rows, (from, to) -> {
                 for (int r = from; r < to; r++) out[outOff + r] = q.dotSplit(r, ys);
             });
             default -> throw new IllegalArgumentException("no split dot for " + w);

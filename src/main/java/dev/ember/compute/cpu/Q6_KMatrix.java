@@ -1,6 +1,7 @@
 package dev.ember.compute.cpu;
 
 import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
@@ -10,9 +11,11 @@ import dev.ember.gguf.GgmlType;
 import dev.ember.gguf.GgufTensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -92,36 +95,108 @@ public final class Q6_KMatrix extends WeightMatrix {
     /**
      * ggml_vec_dot_q6_K_q8_K, AVX2: lane sums of the unsigned 6-bit values (0..63) times the per-16 scales, then the -32
      * offset is removed per lane as 32 * (bsums[2k]*sc[2k] + bsums[2k+1]*sc[2k+1]) (q8sclsub), which spreads the integer
-     * total over the lanes differently from subtracting 32 per element; acc = fma(y.d*d, float(sumi), acc).
+     * total over the lanes differently from subtracting 32 per element; acc = fma(y.d*d, float(sumi), acc). Computed by
+     * {@link #dotSplit} on the row split by {@link SplitQ8K}.
      */
     @Override
     public float dot(int row, MemorySegment xq, long xqOffset) {
+        if (!Lanes.ENABLED) return ReferenceDot.q6_K(data, rowOffset(row), xq, xqOffset, cols);
+        MemorySegment ys = SplitQ8K.scratch(blocks);
+        SplitQ8K.split(xq, xqOffset, blocks, ys);
+        return dotSplit(row, ys);
+    }
+
+    /** Int lanes [2c, 2c, 2c, 2c, 2c+1, 2c+1, 2c+1, 2c+1]: group c's two scales from a vector of four groups' scales. */
+    private static final VectorShuffle<Integer> SCALE_PAIR_0 = VectorShuffle.fromValues(Lanes.I32x8, 0, 0, 0, 0, 1, 1, 1, 1);
+    private static final VectorShuffle<Integer> SCALE_PAIR_1 = VectorShuffle.fromValues(Lanes.I32x8, 2, 2, 2, 2, 3, 3, 3, 3);
+    private static final VectorShuffle<Integer> SCALE_PAIR_2 = VectorShuffle.fromValues(Lanes.I32x8, 4, 4, 4, 4, 5, 5, 5, 5);
+    private static final VectorShuffle<Integer> SCALE_PAIR_3 = VectorShuffle.fromValues(Lanes.I32x8, 6, 6, 6, 6, 7, 7, 7, 7);
+
+    /**
+     * {@link #dot} on Q8_K activations split by {@link SplitQ8K}: the even/odd int16 activation lanes are ready, the 6-bit
+     * values are assembled in 16-bit lanes with constant shifts per group (the eight groups are unrolled), each int lane's
+     * halves are added by one multiply (a lane sum of four 6-bit × int8 products is below 2^15 in magnitude) and each
+     * group's two scales come from one permute of the superblock's scale bytes. Same integers and float order as ggml.
+     */
+    float dotSplit(int row, MemorySegment ys) {
         long w = rowOffset(row);
-        if (!Lanes.ENABLED) return ReferenceDot.q6_K(data, w, xq, xqOffset, cols);
-        long x = xqOffset;
+        long x = 0;
         FloatVector acc = FloatVector.zero(Lanes.F32x8);
-        for (int b = 0; b < blocks; b++, w += 210, x += 292) {
-            float d = xq.get(Bytes.F32, x) * Float.float16ToFloat(data.get(Bytes.I16, w + 208));
+        for (int b = 0; b < blocks; b++, w += 210, x += SplitQ8K.BLOCK_BYTES) {
+            float d = ys.get(Bytes.F32, x) * Float.float16ToFloat(data.get(Bytes.I16, w + 208));
             IntVector sumi = IntVector.zero(Lanes.I32x8);
-            for (int g = 0; g < 8; g++) {                 // 32-element group g = 4h + c
-                int h = g >> 2, c = g & 3;
-                ShortVector ql = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 64 * h + 32 * (c & 1), Lanes.LE);
-                ShortVector qh = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 128 + 32 * h, Lanes.LE);
-                ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, x + 4 + 32 * g, Lanes.LE);
-                int nib = (c >> 1) * 4;                        // low nibble for c < 2, high for c >= 2
-                ShortVector e = ql.lanewise(LSHR, nib).and((short) 0xF)
-                        .or(qh.lanewise(LSHR, 2 * c).and((short) 3).lanewise(LSHL, 4));
-                ShortVector o = ql.lanewise(LSHR, 8 + nib).and((short) 0xF)
-                        .or(qh.lanewise(LSHR, 8 + 2 * c).and((short) 3).lanewise(LSHL, 4));
-                IntVector pp = e.mul(y.lanewise(LSHL, 8).lanewise(ASHR, 8)).add(o.mul(y.lanewise(ASHR, 8))).reinterpretAsInts();
-                IntVector p = pp.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pp.lanewise(ASHR, 16));
-                // elements 0..15 of the group (lanes 0..3) use scale 2g, 16..31 (lanes 4..7) scale 2g+1
-                IntVector scale = IntVector.broadcast(Lanes.I32x8, data.get(ValueLayout.JAVA_BYTE, w + 192 + 2 * g))
-                        .blend(data.get(ValueLayout.JAVA_BYTE, w + 192 + 2 * g + 1), Lanes.UPPER_HALF);
-                sumi = sumi.add(p.mul(scale));
+            {   // elements 0..127: groups 0..3
+                ShortVector qa = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 0, Lanes.LE);   // ql, groups c = 0, 2
+                ShortVector qb = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 32, Lanes.LE);  // ql, groups c = 1, 3
+                ShortVector qh = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 128, Lanes.LE);
+                IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, w + 192, Lanes.LE)
+                        .convertShape(B2I, Lanes.I32x8, 0);   // sc[0..7]
+                {   // group 0
+                    ShortVector e = qa.and((short) 0xF).or(qh.lanewise(LSHL, 4).and((short) 0x30));
+                    ShortVector o = qa.lanewise(LSHR, 8).and((short) 0xF).or(qh.lanewise(LSHR, 4).and((short) 0x30));
+                    IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 64, Lanes.LE))
+                            .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 96, Lanes.LE))).reinterpretAsInts();
+                    sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_0)));
+                }
+                {   // group 1
+                    ShortVector e = qb.and((short) 0xF).or(qh.lanewise(LSHL, 2).and((short) 0x30));
+                    ShortVector o = qb.lanewise(LSHR, 8).and((short) 0xF).or(qh.lanewise(LSHR, 6).and((short) 0x30));
+                    IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 128, Lanes.LE))
+                            .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 160, Lanes.LE))).reinterpretAsInts();
+                    sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_1)));
+                }
+                {   // group 2
+                    ShortVector e = qa.lanewise(LSHR, 4).and((short) 0xF).or(qh.and((short) 0x30));
+                    ShortVector o = qa.lanewise(LSHR, 12).or(qh.lanewise(LSHR, 8).and((short) 0x30));
+                    IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 192, Lanes.LE))
+                            .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 224, Lanes.LE))).reinterpretAsInts();
+                    sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_2)));
+                }
+                {   // group 3
+                    ShortVector e = qb.lanewise(LSHR, 4).and((short) 0xF).or(qh.lanewise(LSHR, 2).and((short) 0x30));
+                    ShortVector o = qb.lanewise(LSHR, 12).or(qh.lanewise(LSHR, 10).and((short) 0x30));
+                    IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 256, Lanes.LE))
+                            .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 288, Lanes.LE))).reinterpretAsInts();
+                    sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_3)));
+                }
+            }
+            {   // elements 128..255: groups 4..7
+                ShortVector qa = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 64, Lanes.LE);   // ql, groups c = 0, 2
+                ShortVector qb = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 96, Lanes.LE);  // ql, groups c = 1, 3
+                ShortVector qh = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 160, Lanes.LE);
+                IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, w + 200, Lanes.LE)
+                        .convertShape(B2I, Lanes.I32x8, 0);   // sc[8..15]
+                {   // group 4
+                    ShortVector e = qa.and((short) 0xF).or(qh.lanewise(LSHL, 4).and((short) 0x30));
+                    ShortVector o = qa.lanewise(LSHR, 8).and((short) 0xF).or(qh.lanewise(LSHR, 4).and((short) 0x30));
+                    IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 320, Lanes.LE))
+                            .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 352, Lanes.LE))).reinterpretAsInts();
+                    sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_0)));
+                }
+                {   // group 5
+                    ShortVector e = qb.and((short) 0xF).or(qh.lanewise(LSHL, 2).and((short) 0x30));
+                    ShortVector o = qb.lanewise(LSHR, 8).and((short) 0xF).or(qh.lanewise(LSHR, 6).and((short) 0x30));
+                    IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 384, Lanes.LE))
+                            .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 416, Lanes.LE))).reinterpretAsInts();
+                    sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_1)));
+                }
+                {   // group 6
+                    ShortVector e = qa.lanewise(LSHR, 4).and((short) 0xF).or(qh.and((short) 0x30));
+                    ShortVector o = qa.lanewise(LSHR, 12).or(qh.lanewise(LSHR, 8).and((short) 0x30));
+                    IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 448, Lanes.LE))
+                            .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 480, Lanes.LE))).reinterpretAsInts();
+                    sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_2)));
+                }
+                {   // group 7
+                    ShortVector e = qb.lanewise(LSHR, 4).and((short) 0xF).or(qh.lanewise(LSHR, 2).and((short) 0x30));
+                    ShortVector o = qb.lanewise(LSHR, 12).or(qh.lanewise(LSHR, 10).and((short) 0x30));
+                    IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 512, Lanes.LE))
+                            .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 544, Lanes.LE))).reinterpretAsInts();
+                    sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_3)));
+                }
             }
             // q8sclsub: lane k = 32 * (bsums[2k]*sc[2k] + bsums[2k+1]*sc[2k+1])
-            IntVector bsums = IntVector.fromMemorySegment(Lanes.I32x8, xq, x + 4 + 256, Lanes.LE);
+            IntVector bsums = IntVector.fromMemorySegment(Lanes.I32x8, ys, x + 4, Lanes.LE);
             IntVector scales = (IntVector) ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 192, Lanes.LE)
                     .convertShape(S2I, Lanes.I32x8, 0);
             IntVector bEven = bsums.lanewise(LSHL, 16).lanewise(ASHR, 16), bOdd = bsums.lanewise(ASHR, 16);

@@ -146,7 +146,33 @@ class Avx2LaneOrderTest {
     void q6_KDotFollowsAvx2LaneOrderExactly() {
         int cols = 256 * 6;
         byte[] w = Blocks.random(GgmlType.Q6_K, 1, cols, RND);
-        MemorySegment xq = Blocks.quantize(GgmlType.Q8_K, Blocks.activations(cols, RND));
+        assertQ6_KDotFollowsAvx2(w, Blocks.activations(cols, RND), cols);
+    }
+
+    /**
+     * The largest lane sums the 16-bit lanes of the Q6_K kernel meet: every 6-bit quant 63 and every activation quant
+     * -127 (a constant negative row; Q8_K quants stay in [-127, 127]), so a pair of products is 2 * 63 * -127 and an int
+     * lane of four is -32004, just inside int16.
+     */
+    @Test
+    void q6_KDotIsExactAtExtremeValues() {
+        int cols = 256 * 3;
+        byte[] w = new byte[210 * (cols / 256)];
+        java.util.Arrays.fill(w, (byte) 0xFF);
+        for (int b = 0; b < cols / 256; b++) {
+            for (int j = 0; j < 16; j++) w[210 * b + 192 + j] = (byte) (j % 3 == 0 ? -128 : 127 - j);
+            w[210 * b + 208] = 0x00;   // d = fp16 0x1400
+            w[210 * b + 209] = 0x14;
+        }
+        float[] x = new float[cols];
+        java.util.Arrays.fill(x, -1.5f);
+        assertEquals(-127, Blocks.quantize(GgmlType.Q8_K, x).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 4),
+                "the activations quantize to -127");
+        assertQ6_KDotFollowsAvx2(w, x, cols);
+    }
+
+    private static void assertQ6_KDotFollowsAvx2(byte[] w, float[] x, int cols) {
+        MemorySegment xq = Blocks.quantize(GgmlType.Q8_K, x);
         ByteBuffer X = bb(xq);
         float[] acc = new float[8];
         for (int b = 0; b < cols / 256; b++) {
@@ -168,5 +194,11 @@ class Avx2LaneOrderTest {
         }
         WeightMatrix m = WeightMatrix.of(Blocks.tensor(GgmlType.Q6_K, 1, cols, w));
         assertEquals(Float.floatToIntBits(hsum8(acc)), Float.floatToIntBits(m.dot(0, xq, 0)));
+        // the one-row matmul (split once, then dotSplit on the pool) gives the same bits
+        try (WorkerPool pool = new WorkerPool(2)) {
+            float[] out = new float[1];
+            new Matmul(pool).apply(m, x, 0, 1, out, 0);
+            assertEquals(Float.floatToIntBits(hsum8(acc)), Float.floatToIntBits(out[0]));
+        }
     }
 }
