@@ -61,6 +61,10 @@ public final class Matmul {
             applySplit(w, rows, xq, out, outOff);
             return;
         }
+        if (n > 1 && n <= SPLIT_MAX_N && w instanceof SplitQ8Weights q && Lanes.ENABLED) {
+            applySplitN(q, rows, xq, rowBytes, n, out, outOff);
+            return;
+        }
         if (n > 1 && w instanceof LaneBlockWeights lw && Lanes.ENABLED) {
             applyLanes(lw, rows, cols / 32, xq, rowBytes, n, out, outOff);
             return;
@@ -79,6 +83,47 @@ public final class Matmul {
             for (int r = from; r < to; r++) w.dotRows(r, xq, 0, rowBytes, n, out, outOff + r, rows);
         });
     }
+
+    /**
+     * The most activation rows for {@link #applySplitN}; the lane GEMM takes more. KernelBench, one thread, 2048 × 2048:
+     * Q4_0 split/lane-GEMM ms per call N=2 0.61/1.40, N=4 0.78/1.64, N=8 1.65/2.26, N=128 parity; Q8_0 N=2 0.79/1.92,
+     * N=4 1.03/1.52, N=16 parity, N=128 the lane GEMM 15% ahead.
+     */
+    static final int SPLIT_MAX_N = 16;
+
+    /**
+     * A few activation rows (2..{@link #SPLIT_MAX_N}) against a Q4_0 / Q8_0 matrix: each row split once ({@link SplitQ8}),
+     * then per weight row {@link SplitQ8Weights#dotSplit4} over tokens four at a time and {@code dotSplit} for the rest
+     * (rows past {@code splitRows()}: dot). Unpacking a block once per four tokens in 16-bit lanes costs less, at these N,
+     * than expanding weight rows to floats for the lane GEMM (batched decode: 2-16 streams).
+     */
+    private void applySplitN(SplitQ8Weights q, int rows, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
+        WeightMatrix m = (WeightMatrix) q;
+        int blocks = m.cols() / 32;
+        long stride = SplitQ8.rowBytes(blocks);
+        MemorySegment ys = SplitQ8.scratch(blocks, n);
+        for (int t = 0; t < n; t++) SplitQ8.split(xq, t * rowBytes, blocks, ys.asSlice(t * stride, stride));
+        int splitRows = q.splitRows();
+        // token tiles of split activations that stay in L2 while every weight row passes over them
+        int tile = (int) Math.max(4, Math.min(n, SPLIT_TILE_BYTES / stride) & ~3);
+        for (int tile0 = 0; tile0 < n; tile0 += tile) {
+            int t0 = tile0, t1 = Math.min(n, tile0 + tile);
+            pool.forRange(rows, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    int t = t0;
+                    if (r < splitRows) {
+                        for (; t + 4 <= t1; t += 4) q.dotSplit4(r, ys, stride, t, out, outOff + t * rows + r, rows);
+                        for (; t < t1; t++) out[outOff + t * rows + r] = q.dotSplit(r, ys, t * stride);
+                    } else {
+                        for (; t < t1; t++) out[outOff + t * rows + r] = m.dot(r, xq, t * rowBytes);
+                    }
+                }
+            });
+        }
+    }
+
+    /** Split activations per token tile of {@link #applySplitN}: half of a Zen 4 / recent Intel core's L2. */
+    static final long SPLIT_TILE_BYTES = 512 * 1024;
 
     /** N > 1 rows against a Q4_0 / Q8_0 matrix: {@link LaneGemm} on activations expanded once. */
     private void applyLanes(LaneBlockWeights w, int rows, int blocks, MemorySegment xq, long rowBytes, int n, float[] out,

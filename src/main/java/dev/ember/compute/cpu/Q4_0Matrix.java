@@ -18,7 +18,7 @@ import jdk.incubator.vector.ShortVector;
  * Q4_0 weights: blocks of 32 as {fp16 d, uint8 qs[16]} (18 bytes); element j = (qs[j] & 15) - 8, element j + 16 =
  * (qs[j] >> 4) - 8, value = d * element. Activations Q8_0.
  */
-public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights {
+public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, SplitQ8Weights {
     Q4_0Matrix(GgufTensor t) {
         super(t);
     }
@@ -123,8 +123,13 @@ public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights {
      * Only for rows whose 32-byte loads stay inside the data (rows below {@link #splitRows}).
      */
     float dotSplit(int row, MemorySegment ys) {
+        return dotSplit(row, ys, 0);
+    }
+
+    @Override
+    public float dotSplit(int row, MemorySegment ys, long base) {
         long w = rowOffset(row);
-        long y = 0, dx = SplitQ8.scaleOffset(blocks, 0);
+        long y = base, dx = base + SplitQ8.scaleOffset(blocks, 0);
         FloatVector acc = FloatVector.zero(Lanes.F32x8);
         for (int b = 0; b < blocks; b++, w += 18, y += SplitQ8.BLOCK_BYTES, dx += 4) {
             float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * ys.get(Bytes.F32, dx);
@@ -142,10 +147,61 @@ public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights {
     }
 
     /**
+     * {@link #dotSplit} of one weight row against four split activation rows at once (tokens t..t+3 of {@code ys}, one
+     * {@link SplitQ8} row every {@code stride} bytes): each weight block is loaded and its nibbles unpacked once for the
+     * four tokens. Every token's integers and float order are those of {@code dotSplit}, so the results are the same bits.
+     * Writes {@code out[o + j * outStride]} for token t + j. Rows below {@link #splitRows} only.
+     */
+    @Override
+    public void dotSplit4(int row, MemorySegment ys, long stride, int t, float[] out, int o, int outStride) {
+        long w0 = rowOffset(row);
+        long y0 = t * stride, y1 = y0 + stride, y2 = y1 + stride, y3 = y2 + stride;
+        long scales = SplitQ8.scaleOffset(blocks, 0);
+        FloatVector a0 = FloatVector.zero(Lanes.F32x8), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long w = w0 + 18L * b, y = (long) SplitQ8.BLOCK_BYTES * b, dx = scales + 4L * b;
+            float dw = Float.float16ToFloat(data.get(Bytes.I16, w));
+            IntVector q = IntVector.fromMemorySegment(Lanes.I32x8, data, w + 2, Lanes.LE)
+                    .rearrange(Lanes.DUP_LO).lanewise(LSHR, Lanes.NIBBLE_SHIFT);
+            ShortVector ev = q.and(0x000F000F).reinterpretAsShorts().sub((short) 8);
+            ShortVector od = q.lanewise(LSHR, 8).and(0x000F000F).reinterpretAsShorts().sub((short) 8);
+            {   // token t + 0
+                IntVector pp = ev.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y0 + y, Lanes.LE))
+                        .add(od.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y0 + y + 32, Lanes.LE))).reinterpretAsInts();
+                IntVector s = pp.mul(0x10001).lanewise(ASHR, 16);
+                a0 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * ys.get(Bytes.F32, y0 + dx)), a0);
+            }
+            {   // token t + 1
+                IntVector pp = ev.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y1 + y, Lanes.LE))
+                        .add(od.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y1 + y + 32, Lanes.LE))).reinterpretAsInts();
+                IntVector s = pp.mul(0x10001).lanewise(ASHR, 16);
+                a1 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * ys.get(Bytes.F32, y1 + dx)), a1);
+            }
+            {   // token t + 2
+                IntVector pp = ev.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y2 + y, Lanes.LE))
+                        .add(od.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y2 + y + 32, Lanes.LE))).reinterpretAsInts();
+                IntVector s = pp.mul(0x10001).lanewise(ASHR, 16);
+                a2 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * ys.get(Bytes.F32, y2 + dx)), a2);
+            }
+            {   // token t + 3
+                IntVector pp = ev.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y3 + y, Lanes.LE))
+                        .add(od.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y3 + y + 32, Lanes.LE))).reinterpretAsInts();
+                IntVector s = pp.mul(0x10001).lanewise(ASHR, 16);
+                a3 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * ys.get(Bytes.F32, y3 + dx)), a3);
+            }
+        }
+        out[o] = Lanes.hsum8(a0.lane(0), a0.lane(1), a0.lane(2), a0.lane(3), a0.lane(4), a0.lane(5), a0.lane(6), a0.lane(7));
+        out[o + outStride] = Lanes.hsum8(a1.lane(0), a1.lane(1), a1.lane(2), a1.lane(3), a1.lane(4), a1.lane(5), a1.lane(6), a1.lane(7));
+        out[o + 2 * outStride] = Lanes.hsum8(a2.lane(0), a2.lane(1), a2.lane(2), a2.lane(3), a2.lane(4), a2.lane(5), a2.lane(6), a2.lane(7));
+        out[o + 3 * outStride] = Lanes.hsum8(a3.lane(0), a3.lane(1), a3.lane(2), a3.lane(3), a3.lane(4), a3.lane(5), a3.lane(6), a3.lane(7));
+    }
+
+    /**
      * Rows {@code [0, splitRows())} may use {@link #dotSplit}: their last 32-byte weight load (14 bytes past the block) stays
      * inside the data. In a tensor sliced exactly from a GGUF file that is every row but the last.
      */
-    int splitRows() {
+    @Override
+    public int splitRows() {
         return (int) Math.min(rows, Math.max(0, (data.byteSize() - 14) / rowBytes));
     }
 

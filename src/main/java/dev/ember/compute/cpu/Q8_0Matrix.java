@@ -14,7 +14,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 
 /** Q8_0 weights: blocks of 32 as {fp16 d, int8 qs[32]} (34 bytes), value = d * q; activations Q8_0. */
-public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights {
+public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights, SplitQ8Weights {
     Q8_0Matrix(GgufTensor t) {
         super(t);
     }
@@ -55,8 +55,61 @@ public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights {
      * 16-bit lanes, multiplied with the split activation lanes, pairs of shorts added into ggml's int lane sums.
      */
     float dotSplit(int row, MemorySegment ys) {
+        return dotSplit(row, ys, 0);
+    }
+
+    /** Every row: the 32-byte weight loads stay inside each 34-byte block. */
+    @Override
+    public int splitRows() {
+        return rows;
+    }
+
+    @Override
+    public void dotSplit4(int row, MemorySegment ys, long stride, int t, float[] out, int o, int outStride) {
+        long w0 = rowOffset(row);
+        long y0 = t * stride, y1 = y0 + stride, y2 = y1 + stride, y3 = y2 + stride;
+        long scales = SplitQ8.scaleOffset(blocks, 0);
+        FloatVector a0 = FloatVector.zero(Lanes.F32x8), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long w = w0 + 34L * b, y = (long) SplitQ8.BLOCK_BYTES * b, dx = scales + 4L * b;
+            float dw = Float.float16ToFloat(data.get(Bytes.I16, w));
+            ShortVector qw = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 2, Lanes.LE);   // 32 int8 weights
+            ShortVector ev = qw.lanewise(LSHL, 8).lanewise(ASHR, 8), od = qw.lanewise(ASHR, 8);
+            {   // token t + 0
+                IntVector pi = ev.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y0 + y, Lanes.LE))
+                        .add(od.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y0 + y + 32, Lanes.LE))).reinterpretAsInts();
+                IntVector s = pi.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pi.lanewise(ASHR, 16));
+                a0 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * ys.get(Bytes.F32, y0 + dx)), a0);
+            }
+            {   // token t + 1
+                IntVector pi = ev.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y1 + y, Lanes.LE))
+                        .add(od.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y1 + y + 32, Lanes.LE))).reinterpretAsInts();
+                IntVector s = pi.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pi.lanewise(ASHR, 16));
+                a1 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * ys.get(Bytes.F32, y1 + dx)), a1);
+            }
+            {   // token t + 2
+                IntVector pi = ev.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y2 + y, Lanes.LE))
+                        .add(od.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y2 + y + 32, Lanes.LE))).reinterpretAsInts();
+                IntVector s = pi.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pi.lanewise(ASHR, 16));
+                a2 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * ys.get(Bytes.F32, y2 + dx)), a2);
+            }
+            {   // token t + 3
+                IntVector pi = ev.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y3 + y, Lanes.LE))
+                        .add(od.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y3 + y + 32, Lanes.LE))).reinterpretAsInts();
+                IntVector s = pi.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pi.lanewise(ASHR, 16));
+                a3 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * ys.get(Bytes.F32, y3 + dx)), a3);
+            }
+        }
+        out[o] = Lanes.hsum8(a0.lane(0), a0.lane(1), a0.lane(2), a0.lane(3), a0.lane(4), a0.lane(5), a0.lane(6), a0.lane(7));
+        out[o + outStride] = Lanes.hsum8(a1.lane(0), a1.lane(1), a1.lane(2), a1.lane(3), a1.lane(4), a1.lane(5), a1.lane(6), a1.lane(7));
+        out[o + 2 * outStride] = Lanes.hsum8(a2.lane(0), a2.lane(1), a2.lane(2), a2.lane(3), a2.lane(4), a2.lane(5), a2.lane(6), a2.lane(7));
+        out[o + 3 * outStride] = Lanes.hsum8(a3.lane(0), a3.lane(1), a3.lane(2), a3.lane(3), a3.lane(4), a3.lane(5), a3.lane(6), a3.lane(7));
+    }
+
+    @Override
+    public float dotSplit(int row, MemorySegment ys, long base) {
         long w = rowOffset(row);
-        long y = 0, dx = SplitQ8.scaleOffset(blocks, 0);
+        long y = base, dx = base + SplitQ8.scaleOffset(blocks, 0);
         FloatVector acc = FloatVector.zero(Lanes.F32x8);
         for (int b = 0; b < blocks; b++, w += 34, y += SplitQ8.BLOCK_BYTES, dx += 4) {
             float d = Float.float16ToFloat(data.get(Bytes.I16, w)) * ys.get(Bytes.F32, dx);

@@ -30,8 +30,18 @@ final class SplitQ8 {
 
     /** A per-thread buffer for one split row of {@code blocks} blocks (grown on demand; off-heap, see {@link Matmul}). */
     static MemorySegment scratch(int blocks) {
+        return scratch(blocks, 1);
+    }
+
+    /** Bytes of one split row of {@code blocks} blocks (blocks, then their scales). */
+    static long rowBytes(int blocks) {
+        return scaleOffset(blocks, blocks);
+    }
+
+    /** A per-thread buffer for {@code n} split rows of {@code blocks} blocks, {@link #rowBytes} apart. */
+    static MemorySegment scratch(int blocks, int n) {
         MemorySegment[] s = SCRATCH.get();
-        long need = scaleOffset(blocks, blocks);
+        long need = rowBytes(blocks) * n;
         if (s[0].byteSize() < need) s[0] = Arena.ofAuto().allocate(need, 64);
         return s[0];
     }

@@ -76,16 +76,17 @@ class DotRowsMatchesDotTest {
     }
 
     /**
-     * The N > 1 lane GEMM of Q4_0 / Q8_0 (float-exact lane sums, 2 rows × 4 tokens, token tiles) against single-row dots:
-     * odd row counts (the unpaired last row), token counts around the 4-token groups and past one token tile (cols 8192:
-     * 16 tokens per tile), and weights whose last block ends exactly at the end of the data. n = 1 on data with slack
-     * after the last row runs the split-activation single-row kernels ({@link SplitQ8}).
+     * The N > 1 paths of Q4_0 / Q8_0 against single-row dots: up to {@link Matmul#SPLIT_MAX_N} tokens the split kernels
+     * ({@link SplitQ8Weights#dotSplit4} over four tokens, dotSplit for the rest, token tiles: cols 32768 gives 4 tokens per
+     * tile), beyond it the lane GEMM (float-exact lane sums, 2 rows × 4 tokens, token tiles). Odd row counts (the unpaired
+     * last row), token counts around the 4-token groups, and weights whose last block ends exactly at the end of the data
+     * (Q4_0's last row then takes its narrow dot). n = 1 runs the split single-row kernels ({@link SplitQ8}).
      */
     @ParameterizedTest
     @EnumSource(names = {"Q8_0", "Q4_0"})
     void laneGemmEqualsPerRowDots(GgmlType type) {
         Random rnd = new Random(7 + type.ordinal());
-        for (int[] shape : new int[][] {{5, 64}, {3, 32 * 67}, {4, 8192}}) {
+        for (int[] shape : new int[][] {{5, 64}, {3, 32 * 67}, {4, 8192}, {3, 32768}}) {
             int rows = shape[0], cols = shape[1];
             byte[] bytes = Blocks.random(type, rows, cols, rnd);
             MemorySegment slack = java.lang.foreign.Arena.ofAuto().allocate(bytes.length + 16, 64);
@@ -94,7 +95,7 @@ class DotRowsMatchesDotTest {
                     WeightMatrix.of(new dev.ember.gguf.GgufTensor("slack", type, new long[] {cols, rows}, 0, slack))}) {
                 try (WorkerPool pool = new WorkerPool(2)) {
                     Matmul mm = new Matmul(pool);
-                    for (int n : new int[] {1, 2, 3, 4, 5, 7, 17, 35}) {
+                    for (int n : new int[] {1, 2, 3, 4, 5, 7, Matmul.SPLIT_MAX_N, Matmul.SPLIT_MAX_N + 1, 35}) {
                         float[] x = Blocks.activations(cols * n, rnd);
                         float[] out = new float[rows * n];
                         mm.apply(m, x, 0, n, out, 0);
