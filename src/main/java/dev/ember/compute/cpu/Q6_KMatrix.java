@@ -113,88 +113,19 @@ public final class Q6_KMatrix extends WeightMatrix {
     private static final VectorShuffle<Integer> SCALE_PAIR_3 = VectorShuffle.fromValues(Lanes.I32x8, 6, 6, 6, 6, 7, 7, 7, 7);
 
     /**
-     * {@link #dot} on Q8_K activations split by {@link SplitQ8K}: the even/odd int16 activation lanes are ready, the 6-bit
-     * values are assembled in 16-bit lanes with constant shifts per group (the eight groups are unrolled), each int lane's
-     * halves are added by one multiply (a lane sum of four 6-bit × int8 products is below 2^15 in magnitude) and each
-     * group's two scales come from one permute of the superblock's scale bytes. Same integers and float order as ggml.
+     * {@link #dot} on Q8_K activations split by {@link SplitQ8K}: the even/odd int16 activation lanes are ready, and each
+     * 128-element half of a superblock is summed by {@link #halfSum}. Same integers and float order as ggml.
      */
     float dotSplit(int row, MemorySegment ys) {
+        int[] part = PART.get();
         long w = rowOffset(row);
         long x = 0;
         FloatVector acc = FloatVector.zero(Lanes.F32x8);
         for (int b = 0; b < blocks; b++, w += 210, x += SplitQ8K.BLOCK_BYTES) {
             float d = ys.get(Bytes.F32, x) * Float.float16ToFloat(data.get(Bytes.I16, w + 208));
-            IntVector sumi = IntVector.zero(Lanes.I32x8);
-            {   // elements 0..127: groups 0..3
-                ShortVector qa = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 0, Lanes.LE);   // ql, groups c = 0, 2
-                ShortVector qb = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 32, Lanes.LE);  // ql, groups c = 1, 3
-                ShortVector qh = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 128, Lanes.LE);
-                IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, w + 192, Lanes.LE)
-                        .convertShape(B2I, Lanes.I32x8, 0);   // sc[0..7]
-                {   // group 0
-                    ShortVector e = qa.and((short) 0xF).or(qh.lanewise(LSHL, 4).and((short) 0x30));
-                    ShortVector o = qa.lanewise(LSHR, 8).and((short) 0xF).or(qh.lanewise(LSHR, 4).and((short) 0x30));
-                    IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 64, Lanes.LE))
-                            .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 96, Lanes.LE))).reinterpretAsInts();
-                    sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_0)));
-                }
-                {   // group 1
-                    ShortVector e = qb.and((short) 0xF).or(qh.lanewise(LSHL, 2).and((short) 0x30));
-                    ShortVector o = qb.lanewise(LSHR, 8).and((short) 0xF).or(qh.lanewise(LSHR, 6).and((short) 0x30));
-                    IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 128, Lanes.LE))
-                            .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 160, Lanes.LE))).reinterpretAsInts();
-                    sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_1)));
-                }
-                {   // group 2
-                    ShortVector e = qa.lanewise(LSHR, 4).and((short) 0xF).or(qh.and((short) 0x30));
-                    ShortVector o = qa.lanewise(LSHR, 12).or(qh.lanewise(LSHR, 8).and((short) 0x30));
-                    IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 192, Lanes.LE))
-                            .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 224, Lanes.LE))).reinterpretAsInts();
-                    sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_2)));
-                }
-                {   // group 3
-                    ShortVector e = qb.lanewise(LSHR, 4).and((short) 0xF).or(qh.lanewise(LSHR, 2).and((short) 0x30));
-                    ShortVector o = qb.lanewise(LSHR, 12).or(qh.lanewise(LSHR, 10).and((short) 0x30));
-                    IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 256, Lanes.LE))
-                            .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 288, Lanes.LE))).reinterpretAsInts();
-                    sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_3)));
-                }
-            }
-            {   // elements 128..255: groups 4..7
-                ShortVector qa = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 64, Lanes.LE);   // ql, groups c = 0, 2
-                ShortVector qb = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 96, Lanes.LE);  // ql, groups c = 1, 3
-                ShortVector qh = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 160, Lanes.LE);
-                IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, w + 200, Lanes.LE)
-                        .convertShape(B2I, Lanes.I32x8, 0);   // sc[8..15]
-                {   // group 4
-                    ShortVector e = qa.and((short) 0xF).or(qh.lanewise(LSHL, 4).and((short) 0x30));
-                    ShortVector o = qa.lanewise(LSHR, 8).and((short) 0xF).or(qh.lanewise(LSHR, 4).and((short) 0x30));
-                    IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 320, Lanes.LE))
-                            .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 352, Lanes.LE))).reinterpretAsInts();
-                    sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_0)));
-                }
-                {   // group 5
-                    ShortVector e = qb.and((short) 0xF).or(qh.lanewise(LSHL, 2).and((short) 0x30));
-                    ShortVector o = qb.lanewise(LSHR, 8).and((short) 0xF).or(qh.lanewise(LSHR, 6).and((short) 0x30));
-                    IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 384, Lanes.LE))
-                            .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 416, Lanes.LE))).reinterpretAsInts();
-                    sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_1)));
-                }
-                {   // group 6
-                    ShortVector e = qa.lanewise(LSHR, 4).and((short) 0xF).or(qh.and((short) 0x30));
-                    ShortVector o = qa.lanewise(LSHR, 12).or(qh.lanewise(LSHR, 8).and((short) 0x30));
-                    IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 448, Lanes.LE))
-                            .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 480, Lanes.LE))).reinterpretAsInts();
-                    sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_2)));
-                }
-                {   // group 7
-                    ShortVector e = qb.lanewise(LSHR, 4).and((short) 0xF).or(qh.lanewise(LSHR, 2).and((short) 0x30));
-                    ShortVector o = qb.lanewise(LSHR, 12).or(qh.lanewise(LSHR, 10).and((short) 0x30));
-                    IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 512, Lanes.LE))
-                            .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, x + 544, Lanes.LE))).reinterpretAsInts();
-                    sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_3)));
-                }
-            }
+            halfSum(w, ys, x, 0, part, 0);
+            halfSum(w, ys, x, 1, part, 8);
+            IntVector sumi = IntVector.fromArray(Lanes.I32x8, part, 0).add(IntVector.fromArray(Lanes.I32x8, part, 8));
             // q8sclsub: lane k = 32 * (bsums[2k]*sc[2k] + bsums[2k+1]*sc[2k+1])
             IntVector bsums = IntVector.fromMemorySegment(Lanes.I32x8, ys, x + 4, Lanes.LE);
             IntVector scales = (IntVector) ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 192, Lanes.LE)
@@ -205,5 +136,55 @@ public final class Q6_KMatrix extends WeightMatrix {
             acc = ((FloatVector) sumi.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
         }
         return Lanes.hsum8(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3), acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7));
+    }
+
+    /** Per-thread int lanes of {@link #halfSum}'s two halves. */
+    private static final ThreadLocal<int[]> PART = ThreadLocal.withInitial(() -> new int[16]);
+
+    /**
+     * The int lane sums of elements 128h..128h+127 of the superblock at {@code data[w..]} with the split activations at
+     * {@code ys[x..]}, unsigned 6-bit values times their scales, into {@code part[off..off + 8)}: the 6-bit values are
+     * assembled in 16-bit lanes with constant shifts per group (the four groups are unrolled), each int lane's halves are
+     * added by one multiply (a lane sum of four 6-bit × int8 products is below 2^15 in magnitude) and each group's two
+     * scales come from one permute of the half's scale bytes. A method of its own: the whole superblock in one method is
+     * too big for C1 ("out of virtual registers"), which then leaves the kernel interpreted until C2 takes it.
+     */
+    private void halfSum(long w, MemorySegment ys, long x, int h, int[] part, int off) {
+        ShortVector qa = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 64L * h, Lanes.LE);        // ql, groups c = 0, 2
+        ShortVector qb = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 64L * h + 32, Lanes.LE);   // ql, groups c = 1, 3
+        ShortVector qh = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 128 + 32L * h, Lanes.LE);
+        IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, w + 192 + 8L * h, Lanes.LE)
+                .convertShape(B2I, Lanes.I32x8, 0);   // sc[8h .. 8h + 7]
+        long y = x + 64 + 256L * h;
+        IntVector sumi = IntVector.zero(Lanes.I32x8);
+        {   // group 4h + 0
+            ShortVector e = qa.and((short) 0xF).or(qh.lanewise(LSHL, 4).and((short) 0x30));
+            ShortVector o = qa.lanewise(LSHR, 8).and((short) 0xF).or(qh.lanewise(LSHR, 4).and((short) 0x30));
+            IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y + 0, Lanes.LE))
+                    .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y + 32, Lanes.LE))).reinterpretAsInts();
+            sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_0)));
+        }
+        {   // group 4h + 1
+            ShortVector e = qb.and((short) 0xF).or(qh.lanewise(LSHL, 2).and((short) 0x30));
+            ShortVector o = qb.lanewise(LSHR, 8).and((short) 0xF).or(qh.lanewise(LSHR, 6).and((short) 0x30));
+            IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y + 64, Lanes.LE))
+                    .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y + 96, Lanes.LE))).reinterpretAsInts();
+            sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_1)));
+        }
+        {   // group 4h + 2
+            ShortVector e = qa.lanewise(LSHR, 4).and((short) 0xF).or(qh.and((short) 0x30));
+            ShortVector o = qa.lanewise(LSHR, 12).or(qh.lanewise(LSHR, 8).and((short) 0x30));
+            IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y + 128, Lanes.LE))
+                    .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y + 160, Lanes.LE))).reinterpretAsInts();
+            sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_2)));
+        }
+        {   // group 4h + 3
+            ShortVector e = qb.lanewise(LSHR, 4).and((short) 0xF).or(qh.lanewise(LSHR, 2).and((short) 0x30));
+            ShortVector o = qb.lanewise(LSHR, 12).or(qh.lanewise(LSHR, 10).and((short) 0x30));
+            IntVector pp = e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y + 192, Lanes.LE))
+                    .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y + 224, Lanes.LE))).reinterpretAsInts();
+            sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_3)));
+        }
+        sumi.intoArray(part, off);
     }
 }
