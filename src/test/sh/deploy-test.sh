@@ -66,6 +66,17 @@ got=$(entry EMBER_MODEL=/m.gguf sh deploy/entrypoint.sh)
 case "$got" in *"CompileThresholdScaling,dev.ember.compute.cpu.*::*,0.01"*) pass "entrypoint: the launcher's CompileCommand, unglobbed";;
   *) fail "entrypoint: CompileCommand flag: $got";; esac
 
+# wait_ready: polls the readiness path of the server $server for up to 60 s; its last HTTP status is in $code.
+wait_ready() {
+  code=000
+  for _ in $(seq 1 120); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$ready" || true)
+    [ "$code" = 200 ] && break
+    kill -0 "$server" 2>/dev/null || break
+    sleep 0.5
+  done
+}
+
 # 4. The real app through the entrypoint: the manifests' probe paths must answer 200 once the model is loaded.
 ready=$(sed -n '/readinessProbe:/,/path:/s/.*path: *//p' deploy/knative/service.yaml)
 live=$(sed -n '/livenessProbe:/,/path:/s/.*path: *//p' deploy/knative/service.yaml)
@@ -83,13 +94,7 @@ else
   env PATH="$java_home/bin:$PATH" EMBER_HOME="$tmp/home" EMBER_MODEL="$fx/models/stories260K-f32.gguf" JAVA_OPTS="-XX:-UseCompressedOops" \
     sh deploy/entrypoint.sh --port "$port" --ctx-size 512 > "$tmp/mismatch.log" 2>&1 &
   server=$!
-  code=000
-  for _ in $(seq 1 120); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$ready" || true)
-    [ "$code" = 200 ] && break
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.5
-  done
+  wait_ready
   if [ "$code" = 200 ] && grep -q "AOT cache ignored: the JVM could not map $tmp/home/ember.aot" "$tmp/mismatch.log"; then
     pass "a cache trained with other JVM flags is logged as ignored and the server still starts"
   else fail "AOT cache flag mismatch (readiness $code)"; grep -iE 'aot' "$tmp/mismatch.log"; fi
@@ -98,13 +103,7 @@ else
   env PATH="$java_home/bin:$PATH" EMBER_HOME="$tmp/home" EMBER_MODEL="$fx/models/stories260K-f32.gguf" \
     sh deploy/entrypoint.sh --port "$port" --ctx-size 512 > "$tmp/server.log" 2>&1 &
   server=$!
-  code=000
-  for _ in $(seq 1 120); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$ready" || true)
-    [ "$code" = 200 ] && break
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.5
-  done
+  wait_ready
   if grep -q "AOT cache used: $tmp/home/ember.aot" "$tmp/server.log"; then pass "the entrypoint starts from the trained AOT cache"
   else fail "the AOT cache was not used"; grep -iE 'aot' "$tmp/server.log"; fi
   if [ "$code" = 200 ]; then pass "readiness path $ready answers 200 with the model loaded"

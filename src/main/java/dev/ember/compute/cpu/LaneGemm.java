@@ -130,14 +130,14 @@ final class LaneGemm {
             a03 = u3.fma(y3, u2.fma(y2, u1.fma(y1, u0.mul(y0)))).fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a03);
             a13 = v3.fma(y3, v2.fma(y2, v1.fma(y1, v0.mul(y0)))).fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a13);
         }
-        out[o] = hsum(a00);
-        out[o + rows] = hsum(a01);
-        out[o + 2 * rows] = hsum(a02);
-        out[o + 3 * rows] = hsum(a03);
-        out[o + 1] = hsum(a10);
-        out[o + rows + 1] = hsum(a11);
-        out[o + 2 * rows + 1] = hsum(a12);
-        out[o + 3 * rows + 1] = hsum(a13);
+        out[o] = Lanes.hsum(a00);
+        out[o + rows] = Lanes.hsum(a01);
+        out[o + 2 * rows] = Lanes.hsum(a02);
+        out[o + 3 * rows] = Lanes.hsum(a03);
+        out[o + 1] = Lanes.hsum(a10);
+        out[o + rows + 1] = Lanes.hsum(a11);
+        out[o + 2 * rows + 1] = Lanes.hsum(a12);
+        out[o + 3 * rows + 1] = Lanes.hsum(a13);
     }
 
     /** One weight row (at {@code wf[wo..]}, scales at {@code wd[so..]}) × token t. */
@@ -151,11 +151,7 @@ final class LaneGemm {
             p = FloatVector.fromArray(Lanes.F32x8, wf, wo + k + 24).fma(FloatVector.fromArray(Lanes.F32x8, x, x0 + k + 24), p);
             a = p.fma(FloatVector.broadcast(Lanes.F32x8, wd[so + b] * xd[d0 + b]), a);
         }
-        return hsum(a);
+        return Lanes.hsum(a);
     }
 
-    /** ggml's hsum_float_8 of an accumulator (called after the loops only, so its boxing of {@code a} is once per output). */
-    private static float hsum(FloatVector a) {
-        return Lanes.hsum8(a.lane(0), a.lane(1), a.lane(2), a.lane(3), a.lane(4), a.lane(5), a.lane(6), a.lane(7));
-    }
 }

@@ -63,6 +63,14 @@ final class Lanes {
         return (r0 + r2) + (r1 + r3);
     }
 
+    /**
+     * {@link #hsum8} of an accumulator vector. Only for after the loops (once per output): the vector crossing the call
+     * is boxed, see the class comment.
+     */
+    static float hsum(FloatVector a) {
+        return hsum8(a.lane(0), a.lane(1), a.lane(2), a.lane(3), a.lane(4), a.lane(5), a.lane(6), a.lane(7));
+    }
+
     /** ggml GGML_F32x8_REDUCE's final step on a vector already summed as (s0+s2)+(s1+s3): t[k] = a[k] + a[k+4], (t0+t1)+(t2+t3). */
     static float reduce8(float a0, float a1, float a2, float a3, float a4, float a5, float a6, float a7) {
         float t0 = a0 + a4, t1 = a1 + a5, t2 = a2 + a6, t3 = a3 + a7;
