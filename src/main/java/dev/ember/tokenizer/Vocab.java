@@ -26,7 +26,7 @@ final class Vocab {
     final String[] text;
     final float[] score;
     final int[] attr;
-    final Map<String, Integer> ids;
+    final TokenIndex ids;
     /** BPE merge ranks keyed by "left right" (tokens never contain a space). */
     final Map<String, Integer> mergeRanks;
     final BpePreType bpePreType;
@@ -110,17 +110,14 @@ final class Vocab {
         }
         attr = new int[n];
         int[] types = md.has("tokenizer.ggml.token_type") ? md.getIntArray("tokenizer.ggml.token_type") : null;
-        ids = HashMap.newHashMap(n);
         int maxLen = 0;
         for (int i = 0; i < n; i++) {
             if (text[i].isEmpty()) text[i] = "[EMPTY_" + i + "]";
-            Integer prev = ids.putIfAbsent(text[i], i);
-            if (prev != null) {
-                throw new IllegalArgumentException("duplicate token in vocabulary: '" + text[i] + "' has ids " + prev + " and " + i);
-            }
-            maxLen = Math.max(maxLen, utf8Length(text[i]));
+            // UTF-8 is at most 3 bytes per char, so only a token that could beat the longest so far is measured
+            if (3 * text[i].length() > maxLen) maxLen = Math.max(maxLen, utf8Length(text[i]));
             attr[i] = types == null ? TokenAttr.NORMAL : TokenAttr.fromTokenType(types[i]);
         }
+        ids = new TokenIndex(text);
         maxTokenLen = maxLen;
         mergeRanks = type == Type.BPE ? loadMerges(md) : Map.of();
 
@@ -150,8 +147,7 @@ final class Vocab {
 
     /** The token for {@code s}, or {@link #NONE}. */
     int id(String s) {
-        Integer id = ids.get(s);
-        return id == null ? NONE : id;
+        return ids.id(s);
     }
 
     /** llama_vocab::byte_to_token for SentencePiece: {@code <0xXX>}, else the byte itself as a token. */
