@@ -5,10 +5,8 @@ import dev.ember.gguf.Metadata;
 
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The token table and everything llama.cpp derives from GGUF metadata when it loads a vocabulary
@@ -28,7 +26,7 @@ final class Vocab {
     final int[] attr;
     final TokenIndex ids;
     /** BPE merge ranks keyed by "left right" (tokens never contain a space). */
-    final Map<String, Integer> mergeRanks;
+    final TokenIndex mergeRanks;
     final BpePreType bpePreType;
     final int maxTokenLen; // in UTF-8 bytes
 
@@ -119,7 +117,7 @@ final class Vocab {
         }
         ids = new TokenIndex(text);
         maxTokenLen = maxLen;
-        mergeRanks = type == Type.BPE ? loadMerges(md) : Map.of();
+        mergeRanks = type == Type.BPE ? loadMerges(md) : new TokenIndex(new String[0]);
 
         readSpecialIds(md, n);
         addBos = md.getBool("tokenizer.ggml.add_bos_token", addBos);
@@ -180,16 +178,17 @@ final class Vocab {
         return n;
     }
 
-    private static Map<String, Integer> loadMerges(Metadata md) {
+    private static TokenIndex loadMerges(Metadata md) {
         if (!md.has("tokenizer.ggml.merges")) throw new IllegalArgumentException("cannot find tokenizer merges in model file");
         String[] merges = md.getStringArray("tokenizer.ggml.merges");
-        Map<String, Integer> ranks = HashMap.newHashMap(merges.length);
+        String[] keys = merges;
         for (int i = 0; i < merges.length; i++) {
-            String m = merges[i];
-            int sp = m.indexOf(' ', 1);
-            ranks.putIfAbsent(sp < 0 ? " " : m, i); // llama.cpp stores an unsplittable line as ("", "")
+            if (merges[i].indexOf(' ', 1) < 0) {
+                if (keys == merges) keys = merges.clone(); // the metadata's array stays as read
+                keys[i] = " "; // llama.cpp stores an unsplittable line as ("", "")
+            }
         }
-        return ranks;
+        return TokenIndex.firstWins(keys); // a merge listed twice keeps its first rank
     }
 
     private void readSpecialIds(Metadata md, int n) {

@@ -52,6 +52,22 @@ class TokenIndexTest {
     }
 
     @Test
+    void bpeMergesMapToTheirFirstRank() {
+        for (String name : new String[] {"gpt-2", "falcon", "starcoder"}) {
+            String[] merges;
+            try (GgufFile f = GgufFile.open(TokenizerFixtures.vocabFile(name))) {
+                merges = f.metadata().getStringArray("tokenizer.ggml.merges").clone();
+            }
+            TokenIndex index = TokenIndex.firstWins(merges);
+            Map<String, Integer> reference = new HashMap<>();
+            for (int i = 0; i < merges.length; i++) reference.putIfAbsent(merges[i], i);
+            for (String m : merges) assertEquals(reference.get(m), index.id(m), name + " merge '" + m + "'");
+        }
+        assertEquals(0, TokenIndex.firstWins(new String[] {"a b", "c d", "a b"}).id("a b"), "a repeated merge keeps its first rank");
+        assertEquals(1, TokenIndex.firstWins(new String[] {"a b", "c d", "a b"}).id("c d"));
+    }
+
+    @Test
     void tinyAndEmptyVocabulariesWork() {
         assertEquals(TokenIndex.NONE, new TokenIndex(new String[0]).id("a"));
         TokenIndex one = new TokenIndex(new String[] {"x"});
