@@ -106,6 +106,7 @@ public final class BlockManager implements KvCache {
     @Override public int numLayers() { return storage.numLayers(); }
     @Override public float[] keys(int layer) { return storage.keys(layer); }
     @Override public float[] values(int layer) { return storage.values(layer); }
+    @Override public void backBlock(int block) { storage.backBlock(block); }
 
     @Override
     public void copyBlock(int from, int to, int rows) {
@@ -124,6 +125,7 @@ public final class BlockManager implements KvCache {
         }
         generation[b]++;
         refCount[b] = 1;
+        storage.backBlock(b);
         return b;
     }
 

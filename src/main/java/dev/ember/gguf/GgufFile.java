@@ -215,6 +215,8 @@ public final class GgufFile implements AutoCloseable {
         // Element-by-element arrays grow as they are parsed rather than trusting the declared count up front,
         // so a corrupt count in a large file fails on the data, not with an enormous allocation.
         private static final int INITIAL_CAPACITY = 4096;
+        // Bytes of a string array copied out of the mapping at a time.
+        private static final int STRING_CHUNK = 1 << 16;
 
         private final String source;
         private final MemorySegment seg;
@@ -267,17 +269,82 @@ public final class GgufFile implements AutoCloseable {
         }
 
         String string(String what) {
-            long len = u64("length of " + what);
+            return string(what, null, -1);
+        }
+
+        /**
+         * A string; {@code what} names it in errors, or, when {@code key} is set, element {@code index} of the
+         * array {@code key} does: the message is only built on error, since a vocabulary has ~10^5 strings.
+         */
+        String string(String what, String key, int index) {
+            if (remaining() < 8) throw error("file is truncated: reading length of " + describe(what, key, index) + " at offset "
+                    + pos + " needs 8 bytes, only " + remaining() + " remain");
+            long len = seg.get(I64, pos);
+            pos += 8;
             if (len < 0 || len > remaining()) {
-                throw error("string length " + Long.toUnsignedString(len) + " of " + what + " at offset " + (pos - 8)
+                throw error("string length " + Long.toUnsignedString(len) + " of " + describe(what, key, index) + " at offset " + (pos - 8)
                         + " runs past the end of the file");
             }
             if (len > MAX_JAVA_ARRAY) {
-                throw error("string length " + len + " of " + what + " at offset " + (pos - 8) + " is too long to read");
+                throw error("string length " + len + " of " + describe(what, key, index) + " at offset " + (pos - 8) + " is too long to read");
             }
-            byte[] bytes = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
+            byte[] bytes = new byte[(int) len];
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, bytes, 0, bytes.length);
             pos += len;
             return new String(bytes, StandardCharsets.UTF_8);
+        }
+
+        /**
+         * The {@code count} strings of the array {@code key}. A vocabulary holds ~10^5 of them and is read while the
+         * JVM is cold, so they are decoded from chunks copied out of the mapping in bulk rather than through a
+         * segment access or two each; anything out of the ordinary (a length past the chunk or the file) is left
+         * to {@link #string(String, String, int)}, which reads it, or names the problem, as for any string.
+         */
+        private String[] strings(String key, int count) {
+            List<String> a = new ArrayList<>(Math.min(count, INITIAL_CAPACITY));
+            byte[] chunk = new byte[0];
+            long chunkStart = pos;
+            int off = 0;
+            for (int i = 0; i < count; i++) {
+                if (off > chunk.length - 8) {
+                    chunkStart += off;
+                    off = 0;
+                    chunk = copy(chunkStart, STRING_CHUNK);
+                }
+                if (off <= chunk.length - 8) {
+                    long len = littleEndianLong(chunk, off);
+                    if (len >= 0 && len <= chunk.length - off - 8) {
+                        a.add(new String(chunk, off + 8, (int) len, StandardCharsets.UTF_8));
+                        off += 8 + (int) len;
+                        continue;
+                    }
+                }
+                // longer than what is left of the chunk, or past the end of the file
+                pos = chunkStart + off;
+                a.add(string(null, key, i));
+                chunkStart = pos;
+                off = 0;
+                chunk = new byte[0];
+            }
+            pos = chunkStart + off;
+            return a.toArray(String[]::new);
+        }
+
+        /** Up to {@code max} bytes of the file from {@code start} (fewer at its end). */
+        private byte[] copy(long start, int max) {
+            byte[] b = new byte[(int) Math.min(max, seg.byteSize() - start)];
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, start, b, 0, b.length);
+            return b;
+        }
+
+        private static long littleEndianLong(byte[] b, int off) {
+            long v = 0;
+            for (int i = 7; i >= 0; i--) v = v << 8 | (b[off + i] & 0xFF);
+            return v;
+        }
+
+        private static String describe(String what, String key, int index) {
+            return key == null ? what : "element " + index + " of '" + key + "'";
         }
 
         GgufValue value(GgufValueType type, String key, int depth) {
@@ -316,9 +383,7 @@ public final class GgufFile implements AutoCloseable {
             int count = (int) n;
             switch (et) {
                 case STRING -> {
-                    List<String> a = new ArrayList<>(Math.min(count, INITIAL_CAPACITY));
-                    for (int i = 0; i < count; i++) a.add(string("element " + i + " of '" + key + "'"));
-                    return GgufValue.array(et, a.toArray(String[]::new));
+                    return GgufValue.array(et, strings(key, count));
                 }
                 case FLOAT32 -> {
                     need(4L * count, "array '" + key + "'");

@@ -19,11 +19,23 @@ public interface KvCache {
     /** Layers, each with its own keys and values arrays. */
     int numLayers();
 
-    /** Keys of one layer: [numBlocks * blockSize, kvDim] row-major, indexed by slot. */
+    /**
+     * Keys of one layer: [blocks * blockSize, kvDim] row-major, indexed by slot, where blocks covers at least
+     * every block handed out so far. Storage may grow as blocks are handed out, so callers fetch the array
+     * again after allocating rather than keep it.
+     */
     float[] keys(int layer);
 
-    /** Values of one layer: [numBlocks * blockSize, kvDim] row-major, indexed by slot. */
+    /** Values of one layer, laid out like {@link #keys}. */
     float[] values(int layer);
+
+    /**
+     * Makes sure the rows of {@code block} exist in {@link #keys} and {@link #values}: storage that grows on
+     * demand grows here. A manager that hands out the blocks of a storage itself calls this for each block it
+     * hands out; {@link #allocateBlock} does it already. Default: nothing (all blocks are backed from the start).
+     */
+    default void backBlock(int block) {
+    }
 
     /** Takes a free block, or returns -1 when none is left. */
     int allocateBlock();

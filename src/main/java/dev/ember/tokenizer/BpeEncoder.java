@@ -83,8 +83,8 @@ final class BpeEncoder {
         if (left == -1 || right == -1) return;
         String l = word.substring(start[left], start[left] + len[left]);
         String r = word.substring(start[right], start[right] + len[right]);
-        Integer rank = vocab.mergeRanks.get(l + " " + r);
-        if (rank == null) return;
+        int rank = vocab.mergeRanks.id(l + " " + r);
+        if (rank == TokenIndex.NONE) return;
         queue.add(new Bigram(left, right, l + r, rank));
     }
 }

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Text to token ids and back, exactly as llama.cpp's {@code llama_tokenize} / {@code llama_detokenize}
@@ -22,16 +23,22 @@ public final class Tokenizer {
     private final SpmEncoder spm;
     private final BpeEncoder bpe;
     private final WpmEncoder wpm;
-    /** Each token's bytes with special tokens rendered (llama.cpp's token_to_piece cache). */
-    private final byte[][] pieces;
+    /**
+     * Each token's bytes with special tokens rendered (llama.cpp's token_to_piece cache), filled in as tokens
+     * are first rendered: rendering all of them up front cost a cold start tens of milliseconds.
+     */
+    private final AtomicReferenceArray<byte[]> pieces;
 
     private Tokenizer(Vocab vocab) {
         this.vocab = vocab;
         this.spm = vocab.type == Vocab.Type.SPM ? new SpmEncoder(vocab) : null;
         this.bpe = vocab.type == Vocab.Type.BPE ? new BpeEncoder(vocab) : null;
         this.wpm = vocab.type == Vocab.Type.WPM ? new WpmEncoder(vocab) : null;
-        this.pieces = new byte[vocab.size()][];
-        for (int id = 0; id < pieces.length; id++) pieces[id] = renderPiece(id);
+        this.pieces = new AtomicReferenceArray<>(vocab.size());
+        // The one rendering that can fail (a byte token whose text is not <0xXX>) still fails the load, as when all were rendered here.
+        for (int id = 0; id < vocab.size(); id++) {
+            if (renderKind(vocab.attr[id]) == TokenAttr.BYTE) vocab.tokenByte(id);
+        }
     }
 
     /**
@@ -110,7 +117,12 @@ public final class Tokenizer {
     public byte[] tokenBytes(int id, boolean renderSpecial) {
         checkId(id);
         if (!renderSpecial && vocab.has(id, TokenAttr.UNKNOWN | TokenAttr.CONTROL)) return EMPTY;
-        return pieces[id];
+        byte[] piece = pieces.get(id);
+        if (piece == null) {
+            piece = renderPiece(id);
+            if (!pieces.compareAndSet(id, null, piece)) piece = pieces.get(id); // every caller gets the same array
+        }
+        return piece;
     }
 
     /** {@link #detokenize} without removing BOS/EOS and without rendering special tokens, as a string. */
@@ -227,13 +239,20 @@ public final class Tokenizer {
     /** llama.cpp's token_to_piece(special = true) for one token. */
     private byte[] renderPiece(int id) {
         String t = vocab.text[id];
-        int a = vocab.attr[id];
-        if ((a & (TokenAttr.UNKNOWN | TokenAttr.CONTROL | TokenAttr.USER_DEFINED)) != 0) return utf8(t);
-        if ((a & TokenAttr.NORMAL) != 0) {
-            return vocab.type == Vocab.Type.BPE ? byteDecode(t) : utf8(t.replace('\u2581', ' '));
-        }
-        if ((a & TokenAttr.BYTE) != 0) return new byte[] {(byte) vocab.tokenByte(id)};
-        return EMPTY; // unused and undefined tokens render as nothing
+        return switch (renderKind(vocab.attr[id])) {
+            case TokenAttr.CONTROL -> utf8(t);
+            case TokenAttr.NORMAL -> vocab.type == Vocab.Type.BPE ? byteDecode(t) : utf8(t.replace('\u2581', ' '));
+            case TokenAttr.BYTE -> new byte[] {(byte) vocab.tokenByte(id)};
+            default -> EMPTY; // unused and undefined tokens render as nothing
+        };
+    }
+
+    /** How a token with these attributes renders: CONTROL (its text as is), NORMAL, BYTE, or 0 (nothing). */
+    private static int renderKind(int a) {
+        if ((a & (TokenAttr.UNKNOWN | TokenAttr.CONTROL | TokenAttr.USER_DEFINED)) != 0) return TokenAttr.CONTROL;
+        if ((a & TokenAttr.NORMAL) != 0) return TokenAttr.NORMAL;
+        if ((a & TokenAttr.BYTE) != 0) return TokenAttr.BYTE;
+        return 0;
     }
 
     /** Reverses GPT-2's byte mapping; a code point outside it is written the way llama.cpp does. */

@@ -5,10 +5,8 @@ import dev.ember.gguf.Metadata;
 
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The token table and everything llama.cpp derives from GGUF metadata when it loads a vocabulary
@@ -26,9 +24,9 @@ final class Vocab {
     final String[] text;
     final float[] score;
     final int[] attr;
-    final Map<String, Integer> ids;
+    final TokenIndex ids;
     /** BPE merge ranks keyed by "left right" (tokens never contain a space). */
-    final Map<String, Integer> mergeRanks;
+    final TokenIndex mergeRanks;
     final BpePreType bpePreType;
     final int maxTokenLen; // in UTF-8 bytes
 
@@ -110,19 +108,16 @@ final class Vocab {
         }
         attr = new int[n];
         int[] types = md.has("tokenizer.ggml.token_type") ? md.getIntArray("tokenizer.ggml.token_type") : null;
-        ids = HashMap.newHashMap(n);
         int maxLen = 0;
         for (int i = 0; i < n; i++) {
             if (text[i].isEmpty()) text[i] = "[EMPTY_" + i + "]";
-            Integer prev = ids.putIfAbsent(text[i], i);
-            if (prev != null) {
-                throw new IllegalArgumentException("duplicate token in vocabulary: '" + text[i] + "' has ids " + prev + " and " + i);
-            }
-            maxLen = Math.max(maxLen, utf8Length(text[i]));
+            // UTF-8 is at most 3 bytes per char, so only a token that could beat the longest so far is measured
+            if (3 * text[i].length() > maxLen) maxLen = Math.max(maxLen, utf8Length(text[i]));
             attr[i] = types == null ? TokenAttr.NORMAL : TokenAttr.fromTokenType(types[i]);
         }
+        ids = new TokenIndex(text);
         maxTokenLen = maxLen;
-        mergeRanks = type == Type.BPE ? loadMerges(md) : Map.of();
+        mergeRanks = type == Type.BPE ? loadMerges(md) : new TokenIndex(new String[0]);
 
         readSpecialIds(md, n);
         addBos = md.getBool("tokenizer.ggml.add_bos_token", addBos);
@@ -150,8 +145,7 @@ final class Vocab {
 
     /** The token for {@code s}, or {@link #NONE}. */
     int id(String s) {
-        Integer id = ids.get(s);
-        return id == null ? NONE : id;
+        return ids.id(s);
     }
 
     /** llama_vocab::byte_to_token for SentencePiece: {@code <0xXX>}, else the byte itself as a token. */
@@ -184,16 +178,17 @@ final class Vocab {
         return n;
     }
 
-    private static Map<String, Integer> loadMerges(Metadata md) {
+    private static TokenIndex loadMerges(Metadata md) {
         if (!md.has("tokenizer.ggml.merges")) throw new IllegalArgumentException("cannot find tokenizer merges in model file");
         String[] merges = md.getStringArray("tokenizer.ggml.merges");
-        Map<String, Integer> ranks = HashMap.newHashMap(merges.length);
+        String[] keys = merges;
         for (int i = 0; i < merges.length; i++) {
-            String m = merges[i];
-            int sp = m.indexOf(' ', 1);
-            ranks.putIfAbsent(sp < 0 ? " " : m, i); // llama.cpp stores an unsplittable line as ("", "")
+            if (merges[i].indexOf(' ', 1) < 0) {
+                if (keys == merges) keys = merges.clone(); // the metadata's array stays as read
+                keys[i] = " "; // llama.cpp stores an unsplittable line as ("", "")
+            }
         }
-        return ranks;
+        return TokenIndex.firstWins(keys); // a merge listed twice keeps its first rank
     }
 
     private void readSpecialIds(Metadata md, int n) {
