@@ -54,12 +54,20 @@ class IdleUnloadTest {
     void unloadsWhenIdleAndTheNextRequestsWaitForTheReload() throws Exception {
         given().contentType(ContentType.JSON).body(COMPLETION).post("/v1/completions").then().statusCode(200)
                 .body("choices[0].finish_reason", equalTo("length"));
-        assertTrue(service.loaded());
-        Engine engine = service.engine();
-        Model model = engine.model();
-        long loads = service.loads();
-        // The app may already have unloaded once before this test's first request (idle since start-up).
-        long unloads = service.unloads();
+        // The objects to watch, read under a lease: without one, a slow test thread (a loaded CI machine) can see the
+        // model unloaded already, a second after that response. The app may also have unloaded once before this
+        // test's first request (idle since start-up), and the lease reloads if the model is gone.
+        Engine engine;
+        Model model;
+        long loads, unloads;
+        try (ModelService.Lease lease = service.enter()) {
+            lease.ready().get(60, TimeUnit.SECONDS);
+            assertTrue(service.loaded());
+            engine = service.engine();
+            model = engine.model();
+            loads = service.loads();
+            unloads = service.unloads();
+        }
 
         awaitUnloaded();
         assertTrue(engine.isClosed(), "the engine (and its KV cache) was closed");
