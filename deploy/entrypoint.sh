@@ -16,7 +16,7 @@ cache="$home/ember.aot"
 # The JVM flags of ./ember: the module flags are required (Vector API, FFM mmap); the CompileCommand lowers
 # C2's thresholds for the CPU kernels (see ./ember). JAVA_OPTS carries heap flags. A cache only serves a JVM
 # started with the flags it was trained with: training and serving share this line.
-jvm="--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmn64m -Xss4m
+jvm="--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmn32m -Xss4m
  -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.*::*,0.01"
 if [ "${1:-}" = aot-train ]; then
   shift
