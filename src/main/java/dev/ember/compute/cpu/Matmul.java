@@ -85,9 +85,9 @@ public final class Matmul {
     }
 
     /**
-     * The most activation rows for {@link #applySplitN}; the lane GEMM takes more. KernelBench, one thread, 2048 × 2048:
-     * Q4_0 split/lane-GEMM ms per call N=2 0.61/1.40, N=4 0.78/1.64, N=8 1.65/2.26, N=128 parity; Q8_0 N=2 0.79/1.92,
-     * N=4 1.03/1.52, N=16 parity, N=128 the lane GEMM 15% ahead.
+     * The most activation rows for {@link #applySplitN}; the lane GEMM takes more. KernelBench, one thread, 2048 × 2048,
+     * ms per call split / lane GEMM: Q4_0 N=2 0.62/1.47, N=4 0.93/1.53, N=8 1.89/2.28, N=12 2.67/2.74, N=16 3.38/3.28
+     * (N=128 22.8 for the lane GEMM, 30.9 split); Q8_0 N=2 0.56/1.38, N=4 0.99/1.36, N=16 3.52/3.62.
      */
     static final int SPLIT_MAX_N = 16;
 
