@@ -56,12 +56,11 @@ public final class Matmul {
                 for (int b = from; b < to; b++) Activations.quantize(act, x, xOff + b * cols, cols, xq, b * rowBytes);
             });
         }
-        if (n == 1 && Lanes.ENABLED
-                && (w instanceof Q4_0Matrix || w instanceof Q8_0Matrix || w instanceof Q4_KMatrix || w instanceof Q6_KMatrix)) {
-            applySplit(w, rows, xq, out, outOff);
+        if (n == 1 && Lanes.ENABLED && (w instanceof Q4_KMatrix || w instanceof Q6_KMatrix)) {
+            applySplitK(w, rows, xq, out, outOff);
             return;
         }
-        if (n > 1 && n <= SPLIT_MAX_N && w instanceof SplitQ8Weights q && Lanes.ENABLED) {
+        if (n <= SPLIT_MAX_N && w instanceof SplitQ8Weights q && Lanes.ENABLED) {
             applySplitN(q, rows, xq, rowBytes, n, out, outOff);
             return;
         }
@@ -92,10 +91,11 @@ public final class Matmul {
     static final int SPLIT_MAX_N = 16;
 
     /**
-     * A few activation rows (2..{@link #SPLIT_MAX_N}) against a Q4_0 / Q8_0 matrix: each row split once ({@link SplitQ8}),
-     * then per weight row {@link SplitQ8Weights#dotSplit4} over tokens four at a time and {@code dotSplit} for the rest
-     * (rows past {@code splitRows()}: dot). Unpacking a block once per four tokens in 16-bit lanes costs less, at these N,
-     * than expanding weight rows to floats for the lane GEMM (batched decode: 2-16 streams).
+     * 1..{@link #SPLIT_MAX_N} activation rows against a Q4_0 / Q8_0 matrix: each row split once ({@link SplitQ8}), then
+     * per weight row {@link SplitQ8Weights#dotSplit4} over tokens four at a time and {@code dotSplit} for the rest (rows
+     * past {@code splitRows()}, Q4_0's last row whose 32-byte loads would pass the end of the data: dot). Unpacking a block
+     * once per four tokens in 16-bit lanes costs less, at these N, than expanding weight rows to floats for the lane GEMM
+     * (batched decode: 2-16 streams).
      */
     private void applySplitN(SplitQ8Weights q, int rows, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
         WeightMatrix m = (WeightMatrix) q;
@@ -138,31 +138,12 @@ public final class Matmul {
         pool.forRange(rows, (from, to) -> LaneGemm.rows(w, from, to, rows, blocks, x, xd, n, out, outOff));
     }
 
-    /**
-     * One activation row against a Q4_0 / Q8_0 / Q4_K / Q6_K matrix: the row split once ({@link SplitQ8}, {@link SplitQ8K}) into
-     * this thread's scratch, then one split dot per weight row (Q4_0's last row, whose 32-byte loads would pass the end of
-     * the data, through {@link Q4_0Matrix#dot}).
-     */
-    private void applySplit(WeightMatrix w, int rows, MemorySegment xq, float[] out, int outOff) {
+    /** One activation row against a Q4_K / Q6_K matrix: the row split once ({@link SplitQ8K}), then one split dot per weight row. */
+    private void applySplitK(WeightMatrix w, int rows, MemorySegment xq, float[] out, int outOff) {
         int blocks = w.cols() / w.type().blockSize;
-        MemorySegment ys;
-        if (w instanceof Q4_KMatrix || w instanceof Q6_KMatrix) {
-            ys = SplitQ8K.scratch(blocks);
-            SplitQ8K.split(xq, 0, blocks, ys);
-        } else {
-            ys = SplitQ8.scratch(blocks);
-            SplitQ8.split(xq, 0, blocks, ys);
-        }
+        MemorySegment ys = SplitQ8K.scratch(blocks);
+        SplitQ8K.split(xq, 0, blocks, ys);
         switch (w) {
-            case Q4_0Matrix q -> {
-                int splitRows = q.splitRows();
-                pool.forRange(rows, (from, to) -> {
-                    for (int r = from; r < to; r++) out[outOff + r] = r < splitRows ? q.dotSplit(r, ys) : q.dot(r, xq, 0);
-                });
-            }
-            case Q8_0Matrix q -> pool.forRange(rows, (from, to) -> {
-                for (int r = from; r < to; r++) out[outOff + r] = q.dotSplit(r, ys);
-            });
             case Q4_KMatrix q -> pool.forRange(rows, (from, to) -> {
                 for (int r = from; r < to; r++) out[outOff + r] = q.dotSplit(r, ys);
             });

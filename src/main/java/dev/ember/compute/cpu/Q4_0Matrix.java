@@ -122,10 +122,6 @@ public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, 
      * multiply, {@code (v * 0x10001) >> 16} (exact: a lane sum of four nibble × int8 products fits in 16 bits).
      * Only for rows whose 32-byte loads stay inside the data (rows below {@link #splitRows}).
      */
-    float dotSplit(int row, MemorySegment ys) {
-        return dotSplit(row, ys, 0);
-    }
-
     @Override
     public float dotSplit(int row, MemorySegment ys, long base) {
         long w = rowOffset(row);

@@ -47,14 +47,6 @@ public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights, 
         if (!Lanes.ENABLED) return ReferenceDot.q8_0(data, rowOffset(row), xq, xqOffset, cols);
         MemorySegment ys = SplitQ8.scratch(blocks);
         SplitQ8.split(xq, xqOffset, blocks, ys);
-        return dotSplit(row, ys);
-    }
-
-    /**
-     * {@link #dot} on a row split by {@link SplitQ8}: per block the weights' even and odd int8 elements sign-extended in
-     * 16-bit lanes, multiplied with the split activation lanes, pairs of shorts added into ggml's int lane sums.
-     */
-    float dotSplit(int row, MemorySegment ys) {
         return dotSplit(row, ys, 0);
     }
 
@@ -106,6 +98,10 @@ public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights, 
         out[o + 3 * outStride] = Lanes.hsum(a3);
     }
 
+    /**
+     * {@link #dot} on the row split by {@link SplitQ8} at {@code ys[base ..]}: per block the weights' even and odd int8 elements sign-extended in
+     * 16-bit lanes, multiplied with the split activation lanes, pairs of shorts added into ggml's int lane sums.
+     */
     @Override
     public float dotSplit(int row, MemorySegment ys, long base) {
         long w = rowOffset(row);
