@@ -56,12 +56,8 @@ public final class Matmul {
                 for (int b = from; b < to; b++) Activations.quantize(act, x, xOff + b * cols, cols, xq, b * rowBytes);
             });
         }
-        if (n == 1 && Lanes.ENABLED && (w instanceof Q4_KMatrix || w instanceof Q6_KMatrix)) {
-            applySplitK(w, rows, xq, out, outOff);
-            return;
-        }
-        if (n <= SPLIT_MAX_N && w instanceof SplitQ8Weights q && Lanes.ENABLED) {
-            applySplitN(q, rows, xq, rowBytes, n, out, outOff);
+        if (Lanes.ENABLED && w instanceof SplitWeights q && n <= q.splitMaxN()) {
+            applySplit(q, rows, xq, rowBytes, n, out, outOff);
             return;
         }
         if (n > 1 && w instanceof LaneBlockWeights lw && Lanes.ENABLED) {
@@ -84,25 +80,19 @@ public final class Matmul {
     }
 
     /**
-     * The most activation rows for {@link #applySplitN}; the lane GEMM takes more. KernelBench, one thread, 2048 × 2048,
-     * ms per call split / lane GEMM: Q4_0 N=2 0.62/1.47, N=4 0.93/1.53, N=8 1.89/2.28, N=12 2.67/2.74, N=16 3.38/3.28
-     * (N=128 22.8 for the lane GEMM, 30.9 split); Q8_0 N=2 0.56/1.38, N=4 0.99/1.36, N=16 3.52/3.62.
+     * 1..{@link SplitWeights#splitMaxN} activation rows against a Q4_0 / Q8_0 / Q4_K / Q6_K matrix: each row split once
+     * ({@link ActivationSplit}), then per weight row {@link SplitWeights#dotSplit4} over tokens four at a time and
+     * {@code dotSplit} for the rest (rows past {@code splitRows()}, Q4_0's last row whose 32-byte loads would pass the end
+     * of the data: dot). Unpacking a block once per four tokens in 16-bit lanes costs less, at these N, than expanding
+     * weight rows to floats for the lane GEMMs (decode: one stream, or batched 2-16 streams).
      */
-    static final int SPLIT_MAX_N = 16;
-
-    /**
-     * 1..{@link #SPLIT_MAX_N} activation rows against a Q4_0 / Q8_0 matrix: each row split once ({@link SplitQ8}), then
-     * per weight row {@link SplitQ8Weights#dotSplit4} over tokens four at a time and {@code dotSplit} for the rest (rows
-     * past {@code splitRows()}, Q4_0's last row whose 32-byte loads would pass the end of the data: dot). Unpacking a block
-     * once per four tokens in 16-bit lanes costs less, at these N, than expanding weight rows to floats for the lane GEMM
-     * (batched decode: 2-16 streams).
-     */
-    private void applySplitN(SplitQ8Weights q, int rows, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
+    private void applySplit(SplitWeights q, int rows, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
         WeightMatrix m = (WeightMatrix) q;
-        int blocks = m.cols() / 32;
-        long stride = SplitQ8.rowBytes(blocks);
-        MemorySegment ys = SplitQ8.scratch(blocks, n);
-        for (int t = 0; t < n; t++) SplitQ8.split(xq, t * rowBytes, blocks, ys.asSlice(t * stride, stride));
+        int blocks = m.cols() / m.type().blockSize;
+        ActivationSplit split = q.activationSplit();
+        long stride = split.rowBytes(blocks);
+        MemorySegment ys = split.scratch(blocks, n);
+        for (int t = 0; t < n; t++) split.split(xq, t * rowBytes, blocks, ys.asSlice(t * stride, stride));
         int splitRows = q.splitRows();
         // token tiles of split activations that stay in L2 while every weight row passes over them
         int tile = (int) Math.max(4, Math.min(n, SPLIT_TILE_BYTES / stride) & ~3);
@@ -122,7 +112,7 @@ public final class Matmul {
         }
     }
 
-    /** Split activations per token tile of {@link #applySplitN}: half of a Zen 4 / recent Intel core's L2. */
+    /** Split activations per token tile of {@link #applySplit}: half of a Zen 4 / recent Intel core's L2. */
     static final long SPLIT_TILE_BYTES = 512 * 1024;
 
     /** N > 1 rows against a Q4_0 / Q8_0 matrix: {@link LaneGemm} on activations expanded once. */
@@ -136,22 +126,6 @@ public final class Matmul {
             for (int b = from; b < to; b++) LaneGemm.expandQ8_0(xq, b * rowBytes, blocks, x, b * rowFloats, xd, b * blocks);
         });
         pool.forRange(rows, (from, to) -> LaneGemm.rows(w, from, to, rows, blocks, x, xd, n, out, outOff));
-    }
-
-    /** One activation row against a Q4_K / Q6_K matrix: the row split once ({@link SplitQ8K}), then one split dot per weight row. */
-    private void applySplitK(WeightMatrix w, int rows, MemorySegment xq, float[] out, int outOff) {
-        int blocks = w.cols() / w.type().blockSize;
-        MemorySegment ys = SplitQ8K.scratch(blocks);
-        SplitQ8K.split(xq, 0, blocks, ys);
-        switch (w) {
-            case Q4_KMatrix q -> pool.forRange(rows, (from, to) -> {
-                for (int r = from; r < to; r++) out[outOff + r] = q.dotSplit(r, ys);
-            });
-            case Q6_KMatrix q -> pool.forRange(rows, (from, to) -> {
-                for (int r = from; r < to; r++) out[outOff + r] = q.dotSplit(r, ys);
-            });
-            default -> throw new IllegalArgumentException("no split dot for " + w);
-        }
     }
 
     /** N > 1 rows against a Q4_K matrix: {@link Q4_KLaneGemm} on activations expanded once. */

@@ -18,7 +18,7 @@ import jdk.incubator.vector.ShortVector;
  * Q4_0 weights: blocks of 32 as {fp16 d, uint8 qs[16]} (18 bytes); element j = (qs[j] & 15) - 8, element j + 16 =
  * (qs[j] >> 4) - 8, value = d * element. Activations Q8_0.
  */
-public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, SplitQ8Weights {
+public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, SplitWeights {
     Q4_0Matrix(GgufTensor t) {
         super(t);
     }
@@ -196,6 +196,21 @@ public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, 
      * Rows {@code [0, splitRows())} may use {@link #dotSplit}: their last 32-byte weight load (14 bytes past the block) stays
      * inside the data. In a tensor sliced exactly from a GGUF file that is every row but the last.
      */
+    @Override
+    public ActivationSplit activationSplit() {
+        return ActivationSplit.Q8_0;
+    }
+
+    /**
+     * KernelBench, one thread, 2048 × 2048, ms per call split / lane GEMM: Q4_0 N=2 0.62/1.47, N=4 0.93/1.53, N=8
+     * 1.89/2.28, N=12 2.67/2.74, N=16 3.38/3.28 (N=128 22.8 for the lane GEMM, 30.9 split); Q8_0 N=2 0.56/1.38, N=4
+     * 0.99/1.36, N=16 3.52/3.62.
+     */
+    @Override
+    public int splitMaxN() {
+        return 16;
+    }
+
     @Override
     public int splitRows() {
         return (int) Math.min(rows, Math.max(0, (data.byteSize() - 14) / rowBytes));

@@ -18,7 +18,7 @@ import jdk.incubator.vector.ShortVector;
  * 32 with 6-bit scale sc and min m; element 64j + l = qs[32j + l] & 15 (sub-block 2j), 64j + 32 + l = qs[32j + l] >> 4
  * (sub-block 2j+1); value = (d*sc)*q - dmin*m. Activations Q8_K.
  */
-public final class Q4_KMatrix extends WeightMatrix {
+public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
     Q4_KMatrix(GgufTensor t) {
         super(t);
     }
@@ -87,16 +87,49 @@ public final class Q4_KMatrix extends WeightMatrix {
         if (!Lanes.ENABLED) return ReferenceDot.q4_K(data, rowOffset(row), xq, xqOffset, cols);
         MemorySegment ys = SplitQ8K.scratch(blocks);
         SplitQ8K.split(xq, xqOffset, blocks, ys);
-        return dotSplit(row, ys);
+        return dotSplit(row, ys, 0);
+    }
+
+    @Override
+    public ActivationSplit activationSplit() {
+        return ActivationSplit.Q8_K;
+    }
+
+    @Override
+    public int splitMaxN() {
+        return SPLIT_MAX_N;
     }
 
     /**
-     * {@link #dot} on Q8_K activations split by {@link SplitQ8K} (even/odd int16 lanes ready, each int lane's halves added
+     * See {@link #splitMaxN}. KernelBench, one thread, 2048 × 2048, ms per call split (four dotSplit calls per four
+     * tokens) / Q4_KLaneGemm (two rounds): N=2 1.3-1.6/1.7-1.8, N=3 1.7-2.1/2.5, N=4 2.2-2.5/2.2, N=8 4.5-5.7/2.7-3.0.
+     */
+    static final int SPLIT_MAX_N = 3;
+
+    /** Every row: the vector loads stay inside each 144-byte superblock. */
+    @Override
+    public int splitRows() {
+        return rows;
+    }
+
+    /**
+     * Four {@link #dotSplit} calls (the 144-byte superblock stays in L1 between them). One method for the four tokens
+     * (scales, mins and nibbles decoded once) was tried: at 4.6 KB of bytecode C1 gives up on it ("out of virtual
+     * registers") and the tiered policy then never hands it to C2, so it stayed in slow C1 code.
+     */
+    @Override
+    public void dotSplit4(int row, MemorySegment ys, long stride, int t, float[] out, int o, int outStride) {
+        for (int j = 0; j < 4; j++) out[o + j * outStride] = dotSplit(row, ys, (t + j) * stride);
+    }
+
+    /**
+     * {@link #dot} on Q8_K activations split by {@link SplitQ8K} at {@code ys[base ..]} (even/odd int16 lanes ready, each int lane's halves added
      * by one multiply: a lane sum of two nibble × int8 pairs fits in 16 bits). The four 64-element halves stay unrolled.
      */
-    float dotSplit(int row, MemorySegment ys) {
+    @Override
+    public float dotSplit(int row, MemorySegment ys, long base) {
         long w = rowOffset(row);
-        long x = 0;
+        long x = base;
         FloatVector acc = FloatVector.zero(Lanes.F32x8);
         float am0 = 0, am1 = 0, am2 = 0, am3 = 0;
         for (int b = 0; b < blocks; b++, w += 144, x += SplitQ8K.BLOCK_BYTES) {

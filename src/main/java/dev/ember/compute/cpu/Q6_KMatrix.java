@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorOperators;
  * 128h + 32c + l (c = 0..3): low 4 bits from ql[64h + 32(c&1) + l] (low nibble for c < 2, high for c >= 2), high 2 bits
  * (qh[32h + l] >> 2c) & 3; value = (d * scale[element/16]) * (q - 32). Activations Q8_K.
  */
-public final class Q6_KMatrix extends WeightMatrix {
+public final class Q6_KMatrix extends WeightMatrix implements SplitWeights {
     Q6_KMatrix(GgufTensor t) {
         super(t);
     }
@@ -103,7 +103,29 @@ public final class Q6_KMatrix extends WeightMatrix {
         if (!Lanes.ENABLED) return ReferenceDot.q6_K(data, rowOffset(row), xq, xqOffset, cols);
         MemorySegment ys = SplitQ8K.scratch(blocks);
         SplitQ8K.split(xq, xqOffset, blocks, ys);
-        return dotSplit(row, ys);
+        return dotSplit(row, ys, 0);
+    }
+
+    @Override
+    public ActivationSplit activationSplit() {
+        return ActivationSplit.Q8_K;
+    }
+
+    @Override
+    public int splitMaxN() {
+        return SPLIT_MAX_N;
+    }
+
+    /**
+     * See {@link #splitMaxN}. KernelBench, one thread, 2048 × 2048, ms per call split / Q6_KLaneGemm (two rounds): N=2
+     * 0.95/2.6, N=3 1.45/2.9, N=4 1.5/2.8, N=6 2.5/5.1, N=8 3.0/3.7, N=12 4.6/4.7, N=16 5.9/5.8.
+     */
+    static final int SPLIT_MAX_N = 12;
+
+    /** Every row: the vector loads stay inside each 210-byte superblock. */
+    @Override
+    public int splitRows() {
+        return rows;
     }
 
     /** Int lanes [2c, 2c, 2c, 2c, 2c+1, 2c+1, 2c+1, 2c+1]: group c's two scales from a vector of four groups' scales. */
@@ -113,13 +135,14 @@ public final class Q6_KMatrix extends WeightMatrix {
     private static final VectorShuffle<Integer> SCALE_PAIR_3 = VectorShuffle.fromValues(Lanes.I32x8, 6, 6, 6, 6, 7, 7, 7, 7);
 
     /**
-     * {@link #dot} on Q8_K activations split by {@link SplitQ8K}: the even/odd int16 activation lanes are ready, and each
+     * {@link #dot} on Q8_K activations split by {@link SplitQ8K} at {@code ys[base ..]}: the even/odd int16 activation lanes are ready, and each
      * 128-element half of a superblock is summed by {@link #halfSum}. Same integers and float order as ggml.
      */
-    float dotSplit(int row, MemorySegment ys) {
+    @Override
+    public float dotSplit(int row, MemorySegment ys, long base) {
         int[] part = PART.get();
         long w = rowOffset(row);
-        long x = 0;
+        long x = base;
         FloatVector acc = FloatVector.zero(Lanes.F32x8);
         for (int b = 0; b < blocks; b++, w += 210, x += SplitQ8K.BLOCK_BYTES) {
             float d = ys.get(Bytes.F32, x) * Float.float16ToFloat(data.get(Bytes.I16, w + 208));
@@ -186,5 +209,122 @@ public final class Q6_KMatrix extends WeightMatrix {
             sumi = sumi.add(pp.mul(0x10001).lanewise(ASHR, 16).mul(sc.rearrange(SCALE_PAIR_3)));
         }
         sumi.intoArray(part, off);
+    }
+
+    /**
+     * {@link #dotSplit} of one weight row against four split activation rows at once (tokens t..t+3 of {@code ys}, one
+     * {@link SplitQ8K} row every {@code stride} bytes): each superblock's 6-bit values are assembled once for the four
+     * tokens ({@link #quarterSum4}). Every token's integers and float order are those of {@code dotSplit}, so the results are
+     * the same bits. Writes {@code out[o + j * outStride]} for token t + j.
+     */
+    @Override
+    public void dotSplit4(int row, MemorySegment ys, long stride, int t, float[] out, int o, int outStride) {
+        int[] part = PART4.get();
+        long w = rowOffset(row);
+        long x0 = t * stride, x1 = x0 + stride, x2 = x1 + stride, x3 = x2 + stride;
+        FloatVector a0 = FloatVector.zero(Lanes.F32x8), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < blocks; b++, w += 210, x0 += SplitQ8K.BLOCK_BYTES, x1 += SplitQ8K.BLOCK_BYTES,
+                x2 += SplitQ8K.BLOCK_BYTES, x3 += SplitQ8K.BLOCK_BYTES) {
+            float dw = Float.float16ToFloat(data.get(Bytes.I16, w + 208));
+            quarterSum4(w, ys, x0, stride, 0, 0, part);
+            quarterSum4(w, ys, x0, stride, 0, 1, part);
+            quarterSum4(w, ys, x0, stride, 1, 0, part);
+            quarterSum4(w, ys, x0, stride, 1, 1, part);
+            IntVector scales = (IntVector) ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 192, Lanes.LE)
+                    .convertShape(S2I, Lanes.I32x8, 0);
+            IntVector sEven = scales.lanewise(LSHL, 24).lanewise(ASHR, 24), sOdd = scales.lanewise(LSHL, 16).lanewise(ASHR, 24);
+            {   // token t + 0: q8sclsub as in dotSplit
+                IntVector bsums = IntVector.fromMemorySegment(Lanes.I32x8, ys, x0 + 4, Lanes.LE);
+                IntVector sumi = IntVector.fromArray(Lanes.I32x8, part, 0).add(IntVector.fromArray(Lanes.I32x8, part, 32))
+                        .add(IntVector.fromArray(Lanes.I32x8, part, 64)).add(IntVector.fromArray(Lanes.I32x8, part, 96))
+                        .sub(bsums.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sEven).add(bsums.lanewise(ASHR, 16).mul(sOdd)).lanewise(LSHL, 5));
+                a0 = ((FloatVector) sumi.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, ys.get(Bytes.F32, x0) * dw), a0);
+            }
+            {   // token t + 1
+                IntVector bsums = IntVector.fromMemorySegment(Lanes.I32x8, ys, x1 + 4, Lanes.LE);
+                IntVector sumi = IntVector.fromArray(Lanes.I32x8, part, 8).add(IntVector.fromArray(Lanes.I32x8, part, 40))
+                        .add(IntVector.fromArray(Lanes.I32x8, part, 72)).add(IntVector.fromArray(Lanes.I32x8, part, 104))
+                        .sub(bsums.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sEven).add(bsums.lanewise(ASHR, 16).mul(sOdd)).lanewise(LSHL, 5));
+                a1 = ((FloatVector) sumi.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, ys.get(Bytes.F32, x1) * dw), a1);
+            }
+            {   // token t + 2
+                IntVector bsums = IntVector.fromMemorySegment(Lanes.I32x8, ys, x2 + 4, Lanes.LE);
+                IntVector sumi = IntVector.fromArray(Lanes.I32x8, part, 16).add(IntVector.fromArray(Lanes.I32x8, part, 48))
+                        .add(IntVector.fromArray(Lanes.I32x8, part, 80)).add(IntVector.fromArray(Lanes.I32x8, part, 112))
+                        .sub(bsums.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sEven).add(bsums.lanewise(ASHR, 16).mul(sOdd)).lanewise(LSHL, 5));
+                a2 = ((FloatVector) sumi.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, ys.get(Bytes.F32, x2) * dw), a2);
+            }
+            {   // token t + 3
+                IntVector bsums = IntVector.fromMemorySegment(Lanes.I32x8, ys, x3 + 4, Lanes.LE);
+                IntVector sumi = IntVector.fromArray(Lanes.I32x8, part, 24).add(IntVector.fromArray(Lanes.I32x8, part, 56))
+                        .add(IntVector.fromArray(Lanes.I32x8, part, 88)).add(IntVector.fromArray(Lanes.I32x8, part, 120))
+                        .sub(bsums.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sEven).add(bsums.lanewise(ASHR, 16).mul(sOdd)).lanewise(LSHL, 5));
+                a3 = ((FloatVector) sumi.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, ys.get(Bytes.F32, x3) * dw), a3);
+            }
+        }
+        out[o] = Lanes.hsum(a0);
+        out[o + outStride] = Lanes.hsum(a1);
+        out[o + 2 * outStride] = Lanes.hsum(a2);
+        out[o + 3 * outStride] = Lanes.hsum(a3);
+    }
+
+    /** Per-thread int lanes of {@link #quarterSum4}: {@code [half, k, token, 8]}. */
+    private static final ThreadLocal<int[]> PART4 = ThreadLocal.withInitial(() -> new int[128]);
+
+    /**
+     * {@link #halfSum}'s groups 4h + k and 4h + k + 2 (k = 0, 1: the groups whose low bits share one 32-byte ql load) for
+     * four split activation rows ({@code ys[x + j * stride ..]}, j < 4), each group's 6-bit values assembled once: token
+     * j's int lanes into {@code part[64h + 32k + 8j ..]}. A quarter of a superblock per call: half of one (4.6 KB with four
+     * tokens) is past what C1 compiles ("out of virtual registers"), and the tiered policy then never hands it to C2.
+     */
+    private void quarterSum4(long w, MemorySegment ys, long x, long stride, int h, int k, int[] part) {
+        ShortVector q = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 64L * h + 32L * k, Lanes.LE);   // ql
+        ShortVector qh = ShortVector.fromMemorySegment(Lanes.S16x16, data, w + 128 + 32L * h, Lanes.LE);
+        IntVector sc = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, w + 192 + 8L * h, Lanes.LE)
+                .convertShape(B2I, Lanes.I32x8, 0);   // sc[8h .. 8h + 7]
+        VectorShuffle<Integer> pLo = k == 0 ? SCALE_PAIR_0 : SCALE_PAIR_1, pHi = k == 0 ? SCALE_PAIR_2 : SCALE_PAIR_3;
+        long y0 = x + 64 + 256L * h, y1 = y0 + stride, y2 = y1 + stride, y3 = y2 + stride;
+        IntVector s0 = IntVector.zero(Lanes.I32x8), s1 = s0, s2 = s0, s3 = s0;
+        {   // group 4h + k
+            ShortVector e = q.and((short) 0xF).or(qh.lanewise(LSHL, 4 - 2 * k).and((short) 0x30));
+            ShortVector o = q.lanewise(LSHR, 8).and((short) 0xF).or(qh.lanewise(LSHR, 4 + 2 * k).and((short) 0x30));
+            IntVector sc2 = sc.rearrange(pLo);
+            long y = 64 * k;
+            s0 = s0.add(e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y0 + y, Lanes.LE))
+                    .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y0 + y + 32, Lanes.LE))).reinterpretAsInts()
+                    .mul(0x10001).lanewise(ASHR, 16).mul(sc2));
+            s1 = s1.add(e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y1 + y, Lanes.LE))
+                    .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y1 + y + 32, Lanes.LE))).reinterpretAsInts()
+                    .mul(0x10001).lanewise(ASHR, 16).mul(sc2));
+            s2 = s2.add(e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y2 + y, Lanes.LE))
+                    .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y2 + y + 32, Lanes.LE))).reinterpretAsInts()
+                    .mul(0x10001).lanewise(ASHR, 16).mul(sc2));
+            s3 = s3.add(e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y3 + y, Lanes.LE))
+                    .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y3 + y + 32, Lanes.LE))).reinterpretAsInts()
+                    .mul(0x10001).lanewise(ASHR, 16).mul(sc2));
+        }
+        {   // group 4h + 2 + k
+            ShortVector e = q.lanewise(LSHR, 4).and((short) 0xF).or(qh.lanewise(LSHR, 2 * k).and((short) 0x30));
+            ShortVector o = q.lanewise(LSHR, 12).or(qh.lanewise(LSHR, 8 + 2 * k).and((short) 0x30));
+            IntVector sc2 = sc.rearrange(pHi);
+            long y = 128 + 64 * k;
+            s0 = s0.add(e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y0 + y, Lanes.LE))
+                    .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y0 + y + 32, Lanes.LE))).reinterpretAsInts()
+                    .mul(0x10001).lanewise(ASHR, 16).mul(sc2));
+            s1 = s1.add(e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y1 + y, Lanes.LE))
+                    .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y1 + y + 32, Lanes.LE))).reinterpretAsInts()
+                    .mul(0x10001).lanewise(ASHR, 16).mul(sc2));
+            s2 = s2.add(e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y2 + y, Lanes.LE))
+                    .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y2 + y + 32, Lanes.LE))).reinterpretAsInts()
+                    .mul(0x10001).lanewise(ASHR, 16).mul(sc2));
+            s3 = s3.add(e.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y3 + y, Lanes.LE))
+                    .add(o.mul(ShortVector.fromMemorySegment(Lanes.S16x16, ys, y3 + y + 32, Lanes.LE))).reinterpretAsInts()
+                    .mul(0x10001).lanewise(ASHR, 16).mul(sc2));
+        }
+        int at = 64 * h + 32 * k;
+        s0.intoArray(part, at);
+        s1.intoArray(part, at + 8);
+        s2.intoArray(part, at + 16);
+        s3.intoArray(part, at + 24);
     }
 }

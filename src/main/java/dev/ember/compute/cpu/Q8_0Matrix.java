@@ -14,7 +14,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 
 /** Q8_0 weights: blocks of 32 as {fp16 d, int8 qs[32]} (34 bytes), value = d * q; activations Q8_0. */
-public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights, SplitQ8Weights {
+public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights, SplitWeights {
     Q8_0Matrix(GgufTensor t) {
         super(t);
     }
@@ -51,6 +51,21 @@ public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights, 
     }
 
     /** Every row: the 32-byte weight loads stay inside each 34-byte block. */
+    @Override
+    public ActivationSplit activationSplit() {
+        return ActivationSplit.Q8_0;
+    }
+
+    /**
+     * KernelBench, one thread, 2048 × 2048, ms per call split / lane GEMM: Q4_0 N=2 0.62/1.47, N=4 0.93/1.53, N=8
+     * 1.89/2.28, N=12 2.67/2.74, N=16 3.38/3.28 (N=128 22.8 for the lane GEMM, 30.9 split); Q8_0 N=2 0.56/1.38, N=4
+     * 0.99/1.36, N=16 3.52/3.62.
+     */
+    @Override
+    public int splitMaxN() {
+        return 16;
+    }
+
     @Override
     public int splitRows() {
         return rows;

@@ -24,8 +24,18 @@ final class SplitQ8K {
 
     /** A per-thread buffer for {@code blocks} split superblocks (grown on demand; off-heap, see {@link Matmul}). */
     static MemorySegment scratch(int blocks) {
+        return scratch(blocks, 1);
+    }
+
+    /** Bytes of one split row of {@code blocks} superblocks. */
+    static long rowBytes(int blocks) {
+        return (long) BLOCK_BYTES * blocks;
+    }
+
+    /** A per-thread buffer for {@code n} split rows of {@code blocks} superblocks, {@link #rowBytes} apart. */
+    static MemorySegment scratch(int blocks, int n) {
         MemorySegment[] s = SCRATCH.get();
-        long need = (long) BLOCK_BYTES * blocks;
+        long need = rowBytes(blocks) * n;
         if (s[0].byteSize() < need) s[0] = Arena.ofAuto().allocate(need, 64);
         return s[0];
     }

@@ -76,8 +76,8 @@ class DotRowsMatchesDotTest {
     }
 
     /**
-     * The N > 1 paths of Q4_0 / Q8_0 against single-row dots: up to {@link Matmul#SPLIT_MAX_N} tokens the split kernels
-     * ({@link SplitQ8Weights#dotSplit4} over four tokens, dotSplit for the rest, token tiles: cols 32768 gives 4 tokens per
+     * The N > 1 paths of Q4_0 / Q8_0 against single-row dots: up to {@link SplitWeights#splitMaxN} tokens the split kernels
+     * ({@link SplitWeights#dotSplit4} over four tokens, dotSplit for the rest, token tiles: cols 32768 gives 4 tokens per
      * tile), beyond it the lane GEMM (float-exact lane sums, 2 rows × 4 tokens, token tiles). Odd row counts (the unpaired
      * last row), token counts around the 4-token groups, and weights whose last block ends exactly at the end of the data
      * (Q4_0's last row then takes its narrow dot). n = 1 runs the split single-row kernels ({@link SplitQ8}).
@@ -95,7 +95,8 @@ class DotRowsMatchesDotTest {
                     WeightMatrix.of(new dev.ember.gguf.GgufTensor("slack", type, new long[] {cols, rows}, 0, slack))}) {
                 try (WorkerPool pool = new WorkerPool(2)) {
                     Matmul mm = new Matmul(pool);
-                    for (int n : new int[] {1, 2, 3, 4, 5, 7, Matmul.SPLIT_MAX_N, Matmul.SPLIT_MAX_N + 1, 35}) {
+                    int max = ((SplitWeights) m).splitMaxN();
+                    for (int n : new int[] {1, 2, 3, 4, 5, 7, max, max + 1, 35}) {
                         float[] x = Blocks.activations(cols * n, rnd);
                         float[] out = new float[rows * n];
                         mm.apply(m, x, 0, n, out, 0);
@@ -114,20 +115,23 @@ class DotRowsMatchesDotTest {
     }
 
     /**
-     * Q4_K / Q6_K with N > 1 go through Q4_KLaneGemm / Q6_KLaneGemm (float-exact lane GEMMs): bit-identical to the
-     * single-row dots, across odd row counts (the unpaired last row), token counts around the 4-token groups and past one
-     * token tile (cols 8192: 14 or 11 tokens per tile), and weights whose last superblock ends exactly at the end of the data.
+     * Q4_K / Q6_K: up to {@link SplitWeights#splitMaxN} tokens the split kernels (dotSplit4 over four tokens, dotSplit for
+     * the rest, token tiles: cols 65536 gives 4 tokens per tile), beyond it Q4_KLaneGemm / Q6_KLaneGemm (float-exact lane
+     * GEMMs): bit-identical to the single-row dots, across odd row counts (the unpaired last row), token counts around the
+     * 4-token groups and past one token tile (lane GEMMs at cols 8192: 14 or 11 tokens per tile), and weights whose last
+     * superblock ends exactly at the end of the data.
      */
     @ParameterizedTest
     @EnumSource(names = {"Q4_K", "Q6_K"})
     void kLaneGemmEqualsPerRowDots(GgmlType type) {
         Random rnd = new Random(11 + type.ordinal());
-        for (int[] shape : new int[][] {{1, 256}, {3, 256 * 3}, {5, 8192}}) {
+        for (int[] shape : new int[][] {{1, 256}, {3, 256 * 3}, {5, 8192}, {3, 65536}}) {
             int rows = shape[0], cols = shape[1];
             WeightMatrix m = WeightMatrix.of(Blocks.tensor(type, rows, cols, Blocks.random(type, rows, cols, rnd)));
+            int max = ((SplitWeights) m).splitMaxN();
             try (WorkerPool pool = new WorkerPool(2)) {
                 Matmul mm = new Matmul(pool);
-                for (int n : new int[] {2, 3, 4, 5, 7, 17, 35}) {
+                for (int n : new int[] {1, 2, 3, 4, 5, 7, max, max + 1, 17, 35}) {
                     float[] x = Blocks.activations(cols * n, rnd);
                     float[] out = new float[rows * n];
                     mm.apply(m, x, 0, n, out, 0);

@@ -1,0 +1,32 @@
+package dev.ember.compute.cpu;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A weight type whose dot runs on activation rows split once per matmul ({@link #activationSplit}): Q4_0 / Q8_0 on
+ * {@link SplitQ8} rows, in ggml's AVX2 lanes (lane k = elements 4k..4k+3), each block's integer lane sums converted to float
+ * and accumulated as {@code acc = fma(lane sums, d_w * d_x, acc)}, then hsum_float_8; Q4_K / Q6_K on {@link SplitQ8K} rows,
+ * per superblock as their ggml AVX2 dots. Both methods give the same bits as {@link WeightMatrix#dot} on the unsplit row.
+ */
+interface SplitWeights {
+    /** The split layout the dots read. */
+    ActivationSplit activationSplit();
+
+    /**
+     * The most activation rows per matmul for which the split dots beat this type's lane GEMM (KernelBench, see
+     * {@link Matmul}); more rows go to the lane GEMM.
+     */
+    int splitMaxN();
+
+    /** Rows {@code [0, splitRows())} may use the split dots (their vector loads stay inside the data); the rest use dot. */
+    int splitRows();
+
+    /** Weight row {@code row} · the split activation row at {@code ys[base ..]}. */
+    float dotSplit(int row, MemorySegment ys, long base);
+
+    /**
+     * Weight row {@code row} · split activation rows t..t+3 ({@code ys[(t + j) * stride ..]}), each weight block unpacked
+     * once for the four: {@code out[o + j * outStride]} for token t + j.
+     */
+    void dotSplit4(int row, MemorySegment ys, long stride, int t, float[] out, int o, int outStride);
+}
