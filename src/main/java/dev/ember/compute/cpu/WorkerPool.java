@@ -104,9 +104,12 @@ public final class WorkerPool implements AutoCloseable {
         while (!closed) {
             long g = generation;
             if (g == seen) {
-                // Spin briefly (jobs come back to back during a forward pass), then park.
+                // Spin briefly (jobs come back to back during a forward pass), then sleep until forRange publishes the
+                // next job and unparks this thread (an unpark that comes before park() makes it return at once). A timed
+                // park here would wake the thread every few hundred microseconds into another spin: an idle server then
+                // burned ~70% of a core, and a starting one took that from the JIT and Quarkus.
                 for (int i = 0; i < 20_000 && generation == seen && !closed; i++) Thread.onSpinWait();
-                if (generation == seen && !closed) LockSupport.parkNanos(200_000);
+                while (generation == seen && !closed) LockSupport.park(this);
                 continue;
             }
             seen = g;
