@@ -25,6 +25,8 @@ public final class WorkerPool implements AutoCloseable {
     private volatile int taskCount;
     private volatile int chunk;
     private volatile Throwable failure;
+    /** The thread waiting in {@link #forRange} for the current job. */
+    private volatile Thread caller;
 
     public WorkerPool(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -63,16 +65,16 @@ public final class WorkerPool implements AutoCloseable {
         this.chunk = Math.max(1, chunk);
         this.failure = null;
         next.set(0);
+        caller = Thread.currentThread();
         pending.set(workers.length);
         generation++; // publishes the job
         for (Thread w : workers) LockSupport.unpark(w);
         drain();
-        // Spin briefly (the other lanes are usually finishing their last chunk), then yield the core: on a
-        // machine with more runnable threads than cores, spinning would only delay the lanes we wait for.
-        for (int spins = 0; pending.get() > 0; spins++) {
-            if (spins < 4096) Thread.onSpinWait();
-            else Thread.yield();
-        }
+        // Spin briefly (the other lanes are usually finishing their last chunk), then sleep until the last lane
+        // unparks us: on a machine with more runnable threads than cores (the JIT compiling the kernels while a cold
+        // server answers its first request), spinning or yielding in a loop would take the core from the ones we wait for.
+        for (int spins = 0; spins < 4096 && pending.get() > 0; spins++) Thread.onSpinWait();
+        while (pending.get() > 0) LockSupport.park(this);
         this.body = null;
         Throwable f = failure;
         if (f != null) {
@@ -119,7 +121,7 @@ public final class WorkerPool implements AutoCloseable {
                 failure = t;
                 next.set(Integer.MAX_VALUE / 2); // stop handing out work
             } finally {
-                pending.decrementAndGet();
+                if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
             }
         }
     }

@@ -57,4 +57,37 @@ class WorkerPoolIdleTest {
             assertTrue(names.size() > 1, "ran on " + names);
         }
     }
+
+    /**
+     * The caller of forRange, done with its own chunks, sleeps while a slower lane finishes (a cold server's lanes run
+     * interpreted code for a while, and the JIT needs the cores): it used to yield in a loop, which on an idle core is a
+     * busy wait.
+     */
+    @Test
+    void callerWaitingForASlowLaneSleeps() throws Exception {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mx.isCurrentThreadCpuTimeSupported(), "no thread CPU time on this JVM");
+        try (WorkerPool pool = new WorkerPool(2)) {
+            java.util.concurrent.CountDownLatch workerStarted = new java.util.concurrent.CountDownLatch(1);
+            int[] done = new int[2];
+            long cpu0 = mx.getCurrentThreadCpuTime(), wall0 = System.nanoTime();
+            pool.forRange(2, 1, (from, to) -> {
+                try {
+                    if (Thread.currentThread().getName().startsWith("ember-worker-")) {
+                        workerStarted.countDown();
+                        Thread.sleep(400);   // the slow lane
+                    } else {
+                        workerStarted.await(5, java.util.concurrent.TimeUnit.SECONDS);   // let the worker take a task
+                    }
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                for (int i = from; i < to; i++) done[i]++;
+            });
+            long cpuMs = (mx.getCurrentThreadCpuTime() - cpu0) / 1_000_000, wallMs = (System.nanoTime() - wall0) / 1_000_000;
+            assertArrayEquals(new int[] {1, 1}, done);
+            assertTrue(wallMs >= 350, "forRange returned before the slow lane finished: " + wallMs + " ms");
+            assertTrue(cpuMs < 100, "the waiting caller used " + cpuMs + " ms of CPU in " + wallMs + " ms");
+        }
+    }
 }
