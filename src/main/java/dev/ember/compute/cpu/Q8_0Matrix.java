@@ -56,11 +56,7 @@ public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights, 
         return ActivationSplit.Q8_0;
     }
 
-    /**
-     * KernelBench, one thread, 2048 × 2048, ms per call split / lane GEMM: Q4_0 N=2 0.62/1.47, N=4 0.93/1.53, N=8
-     * 1.89/2.28, N=12 2.67/2.74, N=16 3.38/3.28 (N=128 22.8 for the lane GEMM, 30.9 split); Q8_0 N=2 0.56/1.38, N=4
-     * 0.99/1.36, N=16 3.52/3.62.
-     */
+    /** As Q4_0 (KernelBench figures of both types: {@link Q4_0Matrix#splitMaxN}). */
     @Override
     public int splitMaxN() {
         return 16;
