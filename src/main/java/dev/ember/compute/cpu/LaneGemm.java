@@ -130,14 +130,14 @@ final class LaneGemm {
             a03 = u3.fma(y3, u2.fma(y2, u1.fma(y1, u0.mul(y0)))).fma(FloatVector.broadcast(Lanes.F32x8, du * dy), a03);
             a13 = v3.fma(y3, v2.fma(y2, v1.fma(y1, v0.mul(y0)))).fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), a13);
         }
-        out[o] = Lanes.hsum(a00);
-        out[o + rows] = Lanes.hsum(a01);
-        out[o + 2 * rows] = Lanes.hsum(a02);
-        out[o + 3 * rows] = Lanes.hsum(a03);
-        out[o + 1] = Lanes.hsum(a10);
-        out[o + rows + 1] = Lanes.hsum(a11);
-        out[o + 2 * rows + 1] = Lanes.hsum(a12);
-        out[o + 3 * rows + 1] = Lanes.hsum(a13);
+        out[o] = Lanes.hsum8(a00.lane(0), a00.lane(1), a00.lane(2), a00.lane(3), a00.lane(4), a00.lane(5), a00.lane(6), a00.lane(7));
+        out[o + rows] = Lanes.hsum8(a01.lane(0), a01.lane(1), a01.lane(2), a01.lane(3), a01.lane(4), a01.lane(5), a01.lane(6), a01.lane(7));
+        out[o + 2 * rows] = Lanes.hsum8(a02.lane(0), a02.lane(1), a02.lane(2), a02.lane(3), a02.lane(4), a02.lane(5), a02.lane(6), a02.lane(7));
+        out[o + 3 * rows] = Lanes.hsum8(a03.lane(0), a03.lane(1), a03.lane(2), a03.lane(3), a03.lane(4), a03.lane(5), a03.lane(6), a03.lane(7));
+        out[o + 1] = Lanes.hsum8(a10.lane(0), a10.lane(1), a10.lane(2), a10.lane(3), a10.lane(4), a10.lane(5), a10.lane(6), a10.lane(7));
+        out[o + rows + 1] = Lanes.hsum8(a11.lane(0), a11.lane(1), a11.lane(2), a11.lane(3), a11.lane(4), a11.lane(5), a11.lane(6), a11.lane(7));
+        out[o + 2 * rows + 1] = Lanes.hsum8(a12.lane(0), a12.lane(1), a12.lane(2), a12.lane(3), a12.lane(4), a12.lane(5), a12.lane(6), a12.lane(7));
+        out[o + 3 * rows + 1] = Lanes.hsum8(a13.lane(0), a13.lane(1), a13.lane(2), a13.lane(3), a13.lane(4), a13.lane(5), a13.lane(6), a13.lane(7));
     }
 
     /** One weight row (at {@code wf[wo..]}, scales at {@code wd[so..]}) × token t. */
@@ -151,7 +151,7 @@ final class LaneGemm {
             p = FloatVector.fromArray(Lanes.F32x8, wf, wo + k + 24).fma(FloatVector.fromArray(Lanes.F32x8, x, x0 + k + 24), p);
             a = p.fma(FloatVector.broadcast(Lanes.F32x8, wd[so + b] * xd[d0 + b]), a);
         }
-        return Lanes.hsum(a);
+        return Lanes.hsum8(a.lane(0), a.lane(1), a.lane(2), a.lane(3), a.lane(4), a.lane(5), a.lane(6), a.lane(7));
     }
 
 }

@@ -25,7 +25,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The vector expressions are written out in each kernel instead of being shared through helper methods on purpose:
  * a shared helper gets compiled on its own, is then "already compiled into a big method" for C2, is not inlined, and
- * every vector crossing the call is boxed on the heap (measured: 5-10x slower). Only scalar helpers live here. Two more
+ * every vector crossing the call is boxed on the heap (measured: 5-10x slower). Only scalar helpers live here, and the
+ * kernels' epilogues extract their accumulators' lanes themselves (a boxed accumulator per output cost a four-token
+ * split dot 10-20% at 2048 columns, KernelBench N=16). Two more
  * C2 limits shape the kernels: a vector that stays live across an inner loop (an accumulator of the outer loop) is boxed
  * as well, so the lane GEMMs keep such accumulators in small arrays; and a kernel method must stay well inside C2's
  * inlining node budget (NodeCountInliningCutoff, not adjustable in product JVMs), or a recompile after a deoptimization
@@ -63,12 +65,9 @@ final class Lanes {
         return (r0 + r2) + (r1 + r3);
     }
 
-    /**
-     * {@link #hsum8} of an accumulator vector. Only for after the loops (once per output): the vector crossing the call
-     * is boxed, see the class comment.
-     */
-    static float hsum(FloatVector a) {
-        return hsum8(a.lane(0), a.lane(1), a.lane(2), a.lane(3), a.lane(4), a.lane(5), a.lane(6), a.lane(7));
+    /** {@link #hsum8} of the eight floats at {@code a[off..]} (an accumulator the lane GEMMs keep in an array). */
+    static float hsum8(float[] a, int off) {
+        return hsum8(a[off], a[off + 1], a[off + 2], a[off + 3], a[off + 4], a[off + 5], a[off + 6], a[off + 7]);
     }
 
     /** ggml GGML_F32x8_REDUCE's final step on a vector already summed as (s0+s2)+(s1+s3): t[k] = a[k] + a[k+4], (t0+t1)+(t2+t3). */

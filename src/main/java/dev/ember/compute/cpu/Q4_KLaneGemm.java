@@ -97,14 +97,14 @@ final class Q4_KLaneGemm {
             s03.fma(FloatVector.broadcast(Lanes.F32x8, du * dy), FloatVector.fromArray(Lanes.F32x8, acc, 24)).intoArray(acc, 24);
             s13.fma(FloatVector.broadcast(Lanes.F32x8, dv * dy), FloatVector.fromArray(Lanes.F32x8, acc, 56)).intoArray(acc, 56);
         }
-        out[o] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 0)) + mins(wm, 0, blocks, xd, xs, t);
-        out[o + rows] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 8)) + mins(wm, 0, blocks, xd, xs, t + 1);
-        out[o + 2 * rows] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 16)) + mins(wm, 0, blocks, xd, xs, t + 2);
-        out[o + 3 * rows] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 24)) + mins(wm, 0, blocks, xd, xs, t + 3);
-        out[o + 1] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 32)) + mins(wm, metaFloats, blocks, xd, xs, t);
-        out[o + rows + 1] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 40)) + mins(wm, metaFloats, blocks, xd, xs, t + 1);
-        out[o + 2 * rows + 1] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 48)) + mins(wm, metaFloats, blocks, xd, xs, t + 2);
-        out[o + 3 * rows + 1] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 56)) + mins(wm, metaFloats, blocks, xd, xs, t + 3);
+        out[o] = Lanes.hsum8(acc, 0) + mins(wm, 0, blocks, xd, xs, t);
+        out[o + rows] = Lanes.hsum8(acc, 8) + mins(wm, 0, blocks, xd, xs, t + 1);
+        out[o + 2 * rows] = Lanes.hsum8(acc, 16) + mins(wm, 0, blocks, xd, xs, t + 2);
+        out[o + 3 * rows] = Lanes.hsum8(acc, 24) + mins(wm, 0, blocks, xd, xs, t + 3);
+        out[o + 1] = Lanes.hsum8(acc, 32) + mins(wm, metaFloats, blocks, xd, xs, t);
+        out[o + rows + 1] = Lanes.hsum8(acc, 40) + mins(wm, metaFloats, blocks, xd, xs, t + 1);
+        out[o + 2 * rows + 1] = Lanes.hsum8(acc, 48) + mins(wm, metaFloats, blocks, xd, xs, t + 2);
+        out[o + 3 * rows + 1] = Lanes.hsum8(acc, 56) + mins(wm, metaFloats, blocks, xd, xs, t + 3);
     }
 
     /** One weight row (at {@code wf[wo..]}, metadata at {@code wm[mo..]}) × token t. */
@@ -118,7 +118,7 @@ final class Q4_KLaneGemm {
             }
             a = s.fma(FloatVector.broadcast(Lanes.F32x8, wm[mo + Q4_KMatrix.LANE_META * b] * xd[d0 + b]), a);
         }
-        return hsum(a) + mins(wm, mo, blocks, xd, xs, t);
+        return Lanes.hsum8(a.lane(0), a.lane(1), a.lane(2), a.lane(3), a.lane(4), a.lane(5), a.lane(6), a.lane(7)) + mins(wm, mo, blocks, xd, xs, t);
     }
 
     /**
@@ -136,10 +136,5 @@ final class Q4_KLaneGemm {
             am = p.fma(FloatVector.broadcast(Lanes.F32x4, dmin), am);
         }
         return (am.lane(0) + am.lane(2)) + (am.lane(1) + am.lane(3));
-    }
-
-    /** ggml's hsum_float_8 of an accumulator (called after the loops only). */
-    private static float hsum(FloatVector a) {
-        return Lanes.hsum8(a.lane(0), a.lane(1), a.lane(2), a.lane(3), a.lane(4), a.lane(5), a.lane(6), a.lane(7));
     }
 }

@@ -107,7 +107,7 @@ final class Q6_KLaneGemm {
                         .intoArray(acc, 8 * q);
             }
         }
-        for (int q = 0; q < 8; q++) out[o + (q & 3) * rows + (q >> 2)] = hsum(FloatVector.fromArray(Lanes.F32x8, acc, 8 * q));
+        for (int q = 0; q < 8; q++) out[o + (q & 3) * rows + (q >> 2)] = Lanes.hsum8(acc, 8 * q);
     }
 
     /** One weight row (at {@code wf[wo..]}, d at {@code wd[so + b]}) × token t. */
@@ -125,11 +125,6 @@ final class Q6_KLaneGemm {
             s = e.fma(THIRTY_TWO, s);
             a = s.fma(FloatVector.broadcast(Lanes.F32x8, wd[so + b] * xd[d0 + b]), a);
         }
-        return hsum(a);
-    }
-
-    /** ggml's hsum_float_8 of an accumulator (called after the loops only). */
-    private static float hsum(FloatVector a) {
         return Lanes.hsum8(a.lane(0), a.lane(1), a.lane(2), a.lane(3), a.lane(4), a.lane(5), a.lane(6), a.lane(7));
     }
 }

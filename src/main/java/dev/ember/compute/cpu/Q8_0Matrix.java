@@ -103,10 +103,10 @@ public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights, 
                 a3 = ((FloatVector) s.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, dw * ys.get(Bytes.F32, y3 + dx)), a3);
             }
         }
-        out[o] = Lanes.hsum(a0);
-        out[o + outStride] = Lanes.hsum(a1);
-        out[o + 2 * outStride] = Lanes.hsum(a2);
-        out[o + 3 * outStride] = Lanes.hsum(a3);
+        out[o] = Lanes.hsum8(a0.lane(0), a0.lane(1), a0.lane(2), a0.lane(3), a0.lane(4), a0.lane(5), a0.lane(6), a0.lane(7));
+        out[o + outStride] = Lanes.hsum8(a1.lane(0), a1.lane(1), a1.lane(2), a1.lane(3), a1.lane(4), a1.lane(5), a1.lane(6), a1.lane(7));
+        out[o + 2 * outStride] = Lanes.hsum8(a2.lane(0), a2.lane(1), a2.lane(2), a2.lane(3), a2.lane(4), a2.lane(5), a2.lane(6), a2.lane(7));
+        out[o + 3 * outStride] = Lanes.hsum8(a3.lane(0), a3.lane(1), a3.lane(2), a3.lane(3), a3.lane(4), a3.lane(5), a3.lane(6), a3.lane(7));
     }
 
     /**
