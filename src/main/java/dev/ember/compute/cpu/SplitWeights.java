@@ -13,8 +13,8 @@ interface SplitWeights {
     ActivationSplit activationSplit();
 
     /**
-     * The most activation rows per matmul for which the split dots beat this type's lane GEMM (KernelBench, see
-     * {@link Matmul}); more rows go to the lane GEMM.
+     * The most activation rows per matmul for which the split dots beat this type's lane GEMM (each type's javadoc gives
+     * its KernelBench figures); more rows go to the lane GEMM.
      */
     int splitMaxN();
 
