@@ -49,4 +49,14 @@ enum ActivationSplit {
 
     /** Splits {@code blocks} quantized activation blocks at {@code xq[off..]} into {@code ys} from 0. */
     abstract void split(MemorySegment xq, long off, int blocks, MemorySegment ys);
+
+    /**
+     * One activation row ({@code blocks} blocks at {@code xq[off..]}) split into this thread's scratch, for a single-row
+     * dot: the split row, from offset 0.
+     */
+    MemorySegment splitOne(MemorySegment xq, long off, int blocks) {
+        MemorySegment ys = scratch(blocks, 1);
+        split(xq, off, blocks, ys);
+        return ys;
+    }
 }

@@ -192,10 +192,6 @@ public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, 
         out[o + 3 * outStride] = Lanes.hsum8(a3.lane(0), a3.lane(1), a3.lane(2), a3.lane(3), a3.lane(4), a3.lane(5), a3.lane(6), a3.lane(7));
     }
 
-    /**
-     * Rows {@code [0, splitRows())} may use {@link #dotSplit}: their last 32-byte weight load (14 bytes past the block) stays
-     * inside the data. In a tensor sliced exactly from a GGUF file that is every row but the last.
-     */
     @Override
     public ActivationSplit activationSplit() {
         return ActivationSplit.Q8_0;
@@ -211,6 +207,10 @@ public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, 
         return 16;
     }
 
+    /**
+     * Rows {@code [0, splitRows())} may use {@link #dotSplit}: their last 32-byte weight load (14 bytes past the block) stays
+     * inside the data. In a tensor sliced exactly from a GGUF file that is every row but the last.
+     */
     @Override
     public int splitRows() {
         return (int) Math.min(rows, Math.max(0, (data.byteSize() - 14) / rowBytes));

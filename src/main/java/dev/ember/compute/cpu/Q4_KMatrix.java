@@ -85,9 +85,7 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
     @Override
     public float dot(int row, MemorySegment xq, long xqOffset) {
         if (!Lanes.ENABLED) return ReferenceDot.q4_K(data, rowOffset(row), xq, xqOffset, cols);
-        MemorySegment ys = SplitQ8K.scratch(blocks);
-        SplitQ8K.split(xq, xqOffset, blocks, ys);
-        return dotSplit(row, ys, 0);
+        return dotSplit(row, ActivationSplit.Q8_K.splitOne(xq, xqOffset, blocks), 0);
     }
 
     @Override

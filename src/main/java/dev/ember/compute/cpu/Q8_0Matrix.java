@@ -45,12 +45,9 @@ public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights, 
     @Override
     public float dot(int row, MemorySegment xq, long xqOffset) {
         if (!Lanes.ENABLED) return ReferenceDot.q8_0(data, rowOffset(row), xq, xqOffset, cols);
-        MemorySegment ys = SplitQ8.scratch(blocks);
-        SplitQ8.split(xq, xqOffset, blocks, ys);
-        return dotSplit(row, ys, 0);
+        return dotSplit(row, ActivationSplit.Q8_0.splitOne(xq, xqOffset, blocks), 0);
     }
 
-    /** Every row: the 32-byte weight loads stay inside each 34-byte block. */
     @Override
     public ActivationSplit activationSplit() {
         return ActivationSplit.Q8_0;
@@ -62,6 +59,7 @@ public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights, 
         return 16;
     }
 
+    /** Every row: the 32-byte weight loads stay inside each 34-byte block. */
     @Override
     public int splitRows() {
         return rows;

@@ -28,17 +28,15 @@ final class SplitQ8 {
         return (long) BLOCK_BYTES * blocks + 4L * b;
     }
 
-    /** A per-thread buffer for one split row of {@code blocks} blocks (grown on demand; off-heap, see {@link Matmul}). */
-    static MemorySegment scratch(int blocks) {
-        return scratch(blocks, 1);
-    }
-
     /** Bytes of one split row of {@code blocks} blocks (blocks, then their scales). */
     static long rowBytes(int blocks) {
         return scaleOffset(blocks, blocks);
     }
 
-    /** A per-thread buffer for {@code n} split rows of {@code blocks} blocks, {@link #rowBytes} apart. */
+    /**
+     * A per-thread buffer for {@code n} split rows of {@code blocks} blocks, {@link #rowBytes} apart (grown on demand;
+     * off-heap, see {@link Matmul}).
+     */
     static MemorySegment scratch(int blocks, int n) {
         MemorySegment[] s = SCRATCH.get();
         long need = rowBytes(blocks) * n;

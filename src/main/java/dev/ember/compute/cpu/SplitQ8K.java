@@ -22,17 +22,15 @@ final class SplitQ8K {
 
     private static final ThreadLocal<MemorySegment[]> SCRATCH = ThreadLocal.withInitial(() -> new MemorySegment[] {MemorySegment.NULL});
 
-    /** A per-thread buffer for {@code blocks} split superblocks (grown on demand; off-heap, see {@link Matmul}). */
-    static MemorySegment scratch(int blocks) {
-        return scratch(blocks, 1);
-    }
-
     /** Bytes of one split row of {@code blocks} superblocks. */
     static long rowBytes(int blocks) {
         return (long) BLOCK_BYTES * blocks;
     }
 
-    /** A per-thread buffer for {@code n} split rows of {@code blocks} superblocks, {@link #rowBytes} apart. */
+    /**
+     * A per-thread buffer for {@code n} split rows of {@code blocks} superblocks, {@link #rowBytes} apart (grown on demand;
+     * off-heap, see {@link Matmul}).
+     */
     static MemorySegment scratch(int blocks, int n) {
         MemorySegment[] s = SCRATCH.get();
         long need = rowBytes(blocks) * n;
