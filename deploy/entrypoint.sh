@@ -14,10 +14,11 @@ home="${EMBER_HOME:-/opt/ember}"
 jar="$home/quarkus-app/quarkus-run.jar"
 cache="$home/ember.aot"
 # The JVM flags of ./ember: the module flags are required (Vector API, FFM mmap); the CompileCommand lowers
-# C2's thresholds for the CPU kernels (see ./ember). JAVA_OPTS carries heap flags. A cache only serves a JVM
-# started with the flags it was trained with: training and serving share this line.
+# C2's thresholds for the CPU kernels and the compiler directives keep C2 on them (see ./ember). JAVA_OPTS carries
+# heap flags. A cache only serves a JVM started with the flags it was trained with: training and serving share this.
 jvm="--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmn32m -Xss4m
- -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.*::*,0.01"
+ -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.*::*,0.01
+ -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=$home/jit-directives.json"
 if [ "${1:-}" = aot-train ]; then
   shift
   rm -f "$cache"

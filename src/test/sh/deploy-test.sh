@@ -66,6 +66,23 @@ got=$(entry EMBER_MODEL=/m.gguf sh deploy/entrypoint.sh)
 case "$got" in *"CompileThresholdScaling,dev.ember.compute.cpu.*::*,0.01"*) pass "entrypoint: the launcher's CompileCommand, unglobbed";;
   *) fail "entrypoint: CompileCommand flag: $got";; esac
 
+# 3b. The launcher, the entrypoint and the SAM template start the JVM with the same flags (a stub JDK prints what
+#     ./ember passes; the directives file's folder differs per install, JAVA_OPTS-style heap flags are left out).
+mkdir -p "$tmp/jdk/bin"; printf '#!/bin/sh\ncase "$1" in -version) echo "openjdk version \\"25\\"" >&2;; *) echo "$@";; esac\n' > "$tmp/jdk/bin/java"
+chmod +x "$tmp/jdk/bin/java"
+jvm_flags() { sed 's/ -jar .*//; s/ -XX:AOTCache=[^ ]*//; s/ -Dember-aot-cache[^ ]*//; s/ -XX:MaxRAMPercentage=[0-9]*//; s#CompilerDirectivesFile=[^ ]*/#CompilerDirectivesFile=#' | tr ' ' '\n' | grep -v '^$'; }
+launcher=$(env -i PATH=/usr/bin:/bin JAVA_HOME="$tmp/jdk" EMBER_AOT_CACHE=off bash ./ember tokenize 2>/dev/null | jvm_flags)
+entrypoint=$(entry EMBER_MODEL=/m.gguf sh deploy/entrypoint.sh | jvm_flags)
+lambda=$(sed -n 's/^ *JAVA_TOOL_OPTIONS: "\(.*\)"$/\1/p' deploy/lambda/template.yaml | jvm_flags)
+if [ -z "$launcher" ] || ! grep -q CompilerDirectivesFile=jit-directives.json <<<"$launcher"; then
+  fail "launcher flags not read from ./ember (is target/quarkus-app built?): '$launcher'"
+elif [ "$launcher" = "$entrypoint" ] && [ "$launcher" = "$lambda" ]; then
+  pass "./ember, deploy/entrypoint.sh and the SAM template pass the same JVM flags ($(wc -l <<<"$launcher"))"
+else fail "JVM flags differ: ./ember [$(paste -sd' ' <<<"$launcher")] entrypoint [$(paste -sd' ' <<<"$entrypoint")] lambda [$(paste -sd' ' <<<"$lambda")]"; fi
+grep -q '/var/task/jit-directives.json' deploy/lambda/template.yaml && [ -f src/main/zip.jvm/jit-directives.json ] \
+  && pass "the SAM template's directives file is the one the Lambda build zips (src/main/zip.jvm -> /var/task)" \
+  || fail "the SAM template's CompilerDirectivesFile is not src/main/zip.jvm's file in /var/task"
+
 # wait_ready: polls the readiness path of the server $server for up to 60 s; its last HTTP status is in $code.
 wait_ready() {
   code=000
@@ -86,6 +103,7 @@ if [ ! -f target/quarkus-app/quarkus-run.jar ] || [ ! -d "$fx/models" ]; then
 else
   # 4a. The image build's AOT training run, through the entrypoint, into a home laid out like /opt/ember.
   mkdir -p "$tmp/home"; ln -s "$PWD/target/quarkus-app" "$tmp/home/quarkus-app"
+  ln -s "$PWD/src/main/zip.jvm/jit-directives.json" "$tmp/home/jit-directives.json"  # the Dockerfile's COPY
   if env PATH="$java_home/bin:$PATH" EMBER_HOME="$tmp/home" sh deploy/entrypoint.sh aot-train \
       --model "$fx/models/stories260K-f32.gguf" --chat-template deploy/train-chat.jinja --port 0 > "$tmp/train.log" 2>&1 \
       && [ -s "$tmp/home/ember.aot" ]; then pass "entrypoint aot-train writes \$EMBER_HOME/ember.aot"
