@@ -4,6 +4,7 @@ import dev.ember.gguf.GgmlType;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Matrix × matrix product of a weight matrix with a batch of activation rows, as ggml's mul_mat:
@@ -87,6 +88,7 @@ public final class Matmul {
      * weight rows to floats for the lane GEMMs (decode: one stream, or batched 2-16 streams).
      */
     private void applySplit(SplitWeights q, int rows, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
+        boolean four = coldSplitCalls.get() <= 0 || coldSplitCalls.decrementAndGet() < 0;
         WeightMatrix m = (WeightMatrix) q;
         int blocks = m.cols() / m.type().blockSize;
         ActivationSplit split = q.activationSplit();
@@ -102,7 +104,7 @@ public final class Matmul {
                 for (int r = from; r < to; r++) {
                     int t = t0;
                     if (r < splitRows) {
-                        for (; t + 4 <= t1; t += 4) q.dotSplit4(r, ys, stride, t, out, outOff + t * rows + r, rows);
+                        if (four) for (; t + 4 <= t1; t += 4) q.dotSplit4(r, ys, stride, t, out, outOff + t * rows + r, rows);
                         for (; t < t1; t++) out[outOff + t * rows + r] = q.dotSplit(r, ys, t * stride);
                     } else {
                         for (; t < t1; t++) out[outOff + t * rows + r] = m.dot(r, xq, t * rowBytes);
@@ -114,6 +116,27 @@ public final class Matmul {
 
     /** Split activations per token tile of {@link #applySplit}: half of a Zen 4 / recent Intel core's L2. */
     static final long SPLIT_TILE_BYTES = 512 * 1024;
+
+    /**
+     * Split-path matmuls a process runs before it uses {@link SplitWeights#dotSplit4}: until then every token goes
+     * through {@code dotSplit}, which gives the same bits. In a fresh JVM the kernels' Vector API code runs in its slow
+     * Java fallbacks until C2 has compiled it, and C2 compiles one method at a time, so a cold server's first prefill
+     * waits for every kernel it touches. dotSplit4 is the larger compile (its four unrolled tokens: ~150-200 ms of C2
+     * time and often an OSR compile besides); leaving it out of the first forward pass (113 matmuls for llama-1b) took
+     * a cold one-token generate on llama-1b Q4_0 from ~1.7 to ~1.5 s (perf/RESULTS.md). Later passes use it.
+     */
+    static final int COLD_SPLIT_CALLS = 256;
+    private static final AtomicInteger coldSplitCalls = new AtomicInteger(COLD_SPLIT_CALLS);
+
+    /** Tests: sets the number of split-path matmuls left that run one token at a time (0: dotSplit4 from now on). */
+    static void coldSplitCallsLeft(int calls) {
+        coldSplitCalls.set(calls);
+    }
+
+    /** Split-path matmuls left that run one token at a time (0 or less: none). */
+    static int coldSplitCallsLeft() {
+        return Math.max(0, coldSplitCalls.get());
+    }
 
     /** N > 1 rows against a Q4_0 / Q8_0 matrix: {@link LaneGemm} on activations expanded once. */
     private void applyLanes(LaneBlockWeights w, int rows, int blocks, MemorySegment xq, long rowBytes, int n, float[] out,

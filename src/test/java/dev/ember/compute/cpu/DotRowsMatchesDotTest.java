@@ -15,6 +15,43 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class DotRowsMatchesDotTest {
 
+    /** The warm split path (dotSplit4 over groups of four tokens); the cold one has its own test below. */
+    @org.junit.jupiter.api.BeforeEach
+    void warmSplitPath() {
+        Matmul.coldSplitCallsLeft(0);
+    }
+
+    /**
+     * A process's first split-path matmuls ({@link Matmul#COLD_SPLIT_CALLS}) run every token through dotSplit, later ones
+     * group tokens by four (dotSplit4): the same bits either way, and the switch comes after the counted calls. (Q4_K
+     * takes the split path up to 3 tokens only, so it never groups by four.)
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q4_0", "Q6_K"})
+    void coldSplitPathEqualsWarmPath(GgmlType type) {
+        Random rnd = new Random(5 + type.ordinal());
+        int cols = type.blockSize == 256 ? 512 : 96, rows = 7, n = 6;
+        WeightMatrix m = WeightMatrix.of(Blocks.tensor(type, rows, cols, Blocks.random(type, rows, cols, rnd)));
+        float[] x = Blocks.activations(cols * n, rnd);
+        try (WorkerPool pool = new WorkerPool(2)) {
+            Matmul mm = new Matmul(pool);
+            Matmul.coldSplitCallsLeft(2);
+            float[] cold = new float[rows * n], cold2 = new float[rows * n], warm = new float[rows * n];
+            mm.apply(m, x, 0, n, cold, 0);
+            assertEquals(1, Matmul.coldSplitCallsLeft());
+            mm.apply(m, x, 0, n, cold2, 0);
+            assertEquals(0, Matmul.coldSplitCallsLeft());
+            mm.apply(m, x, 0, n, warm, 0);
+            assertEquals(0, Matmul.coldSplitCallsLeft());
+            for (int i = 0; i < warm.length; i++) {
+                assertEquals(Float.floatToRawIntBits(warm[i]), Float.floatToRawIntBits(cold[i]), type + " output " + i);
+                assertEquals(Float.floatToRawIntBits(warm[i]), Float.floatToRawIntBits(cold2[i]), type + " output " + i);
+            }
+        } finally {
+            Matmul.coldSplitCallsLeft(0);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
             "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
