@@ -123,7 +123,7 @@ public final class Matmul {
      * Java fallbacks until C2 has compiled it, and C2 compiles one method at a time, so a cold server's first prefill
      * waits for every kernel it touches. dotSplit4 is the larger compile (its four unrolled tokens: ~150-200 ms of C2
      * time and often an OSR compile besides); leaving it out of the first forward pass (113 matmuls for llama-1b) took
-     * a cold one-token generate on llama-1b Q4_0 from ~1.7 to ~1.5 s (perf/RESULTS.md). Later passes use it.
+     * a cold one-token generate on llama-1b Q4_0 from 1.52 to 1.37 s (medians, perf/RESULTS.md). Later passes use it.
      */
     static final int COLD_SPLIT_CALLS = 256;
     private static final AtomicInteger coldSplitCalls = new AtomicInteger(COLD_SPLIT_CALLS);
