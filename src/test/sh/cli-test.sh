@@ -27,6 +27,21 @@ assert j['text']==r['greedy']['text'], (j['text'], r['greedy']['text'])
 assert j['finish_reason']=='length'
 "; then ok "generate --temperature 0 reproduces llama.cpp's greedy tokens and text"; else bad "generate greedy"; cat "$tmp/gen.err"; fi
 
+# 1b. Where the JVM offers only 128-bit vectors (NEON-class CPUs; here -XX:MaxVectorSize=16) the kernels run the scalar
+#     fallback: the same 64 greedy tokens, and a warning on stderr saying so; the vectorized run above has none. (The
+#     launcher's stderr filter writes asynchronously: wait for the line.)
+EMBER_JAVA_OPTS=-XX:MaxVectorSize=16 ./ember generate --model $fx/models/stories260K-f32.gguf --prompt "Once upon a time" \
+  --max-tokens 64 --temperature 0 --ignore-eos --json --threads 2 > "$tmp/gen128.json" 2> "$tmp/gen128.err"
+rc=$?
+for _ in $(seq 1 20); do grep -q 'scalar fallback' "$tmp/gen128.err" && break; sleep 0.1; done
+if [ $rc -eq 0 ] && grep -q 'ember: warning: CPU kernels run the scalar fallback: this JVM offers 128-bit vectors' "$tmp/gen128.err" \
+   && ! grep -q 'scalar fallback' "$tmp/gen.err" && py "
+import json
+j=json.load(open('$tmp/gen128.json')); r=json.load(open('$ref'))
+assert j['tokens']==r['greedy']['tokens'], j['tokens']
+"; then ok "128-bit vectors: the scalar fallback gives the same greedy tokens and warns on stderr"
+else bad "128-bit fallback (rc $rc)"; cat "$tmp/gen128.err"; fi
+
 # 2. Seeded sampling is reproducible.
 for i in 1 2; do
   ./ember generate --model $fx/models/stories260K-q8_0.gguf --prompt "The little dog" --max-tokens 40 \

@@ -194,6 +194,11 @@ public final class Engine implements AutoCloseable {
         return config;
     }
 
+    /** Null, or a warning about where this engine's forward pass runs ({@link ComputeTarget#warning}). */
+    public String computeWarning() {
+        return target.warning();
+    }
+
     /** Sequences in the current step's running set. */
     public int running() {
         return runningCount;

@@ -57,6 +57,11 @@ public final class Generator implements AutoCloseable {
         }
     }
 
+    /** Null, or a warning about where the forward pass runs ({@link ComputeTarget#warning}). */
+    public String computeWarning() {
+        return target.warning();
+    }
+
     public Model model() {
         return model;
     }

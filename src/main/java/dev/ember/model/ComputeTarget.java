@@ -35,6 +35,14 @@ public final class ComputeTarget implements AutoCloseable {
         return name;
     }
 
+    /**
+     * Null, or a warning for the start-up log: on the CPU, that this JVM runs the scalar fallback instead of the
+     * Vector API kernels ({@link dev.ember.compute.cpu.CpuKernels}).
+     */
+    public String warning() {
+        return backend == null ? dev.ember.compute.cpu.CpuKernels.fallbackWarning() : null;
+    }
+
     /** A readable description, with the device for kernel backends. */
     public String description() {
         return backend == null ? CPU : backend.name();

@@ -164,6 +164,8 @@ public class ModelService {
             vocabSize = m.config().vocabSize();
             LOG.infof("serving %s as '%s' (%s, %d layers, context %d) loaded in %d ms", path, name, m.config().arch(),
                     m.config().numLayers(), e.config().contextSize(), (System.nanoTime() - t0) / 1_000_000);
+            String warning = e.computeWarning();
+            if (warning != null) LOG.warn(warning);
             return new Loaded(m, e);
         } catch (RuntimeException | Error e) {
             m.close();
