@@ -53,7 +53,7 @@ final class BenchCommand {
         try (Model model = Model.load(path); WorkerPool pool = new WorkerPool(threads);
              ComputeTarget target = ComputeTarget.open(backend)) {
             ModelConfig c = model.config();
-            if (target.warning() != null) err.println("ember: warning: " + target.warning());
+            Cli.warn(err, target.warning());
             int ctx = Math.max(pp, tg + 1);
             KvCache cache = target.kvStorage(c, 16, (ctx + 15) / 16);
             Forward runner = target.forward(c, model.weights(), cache, cache, pool);

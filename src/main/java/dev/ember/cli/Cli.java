@@ -90,6 +90,11 @@ public final class Cli {
         return ModelLocator.resolve(model, s.withLog(err, s.terminal() && err == System.err));
     }
 
+    /** Prints {@code warning} (e.g. {@code ComputeTarget.warning()}) on {@code err} as "ember: warning: ...", if there is one. */
+    static void warn(PrintStream err, String warning) {
+        if (warning != null) err.println("ember: warning: " + warning);
+    }
+
     /** The {@code --backend} option: cpu (default), java, opencl or cuda; an unknown name is a usage error. */
     static String checkBackend(Args a) {
         String b = a.get("--backend");

@@ -41,7 +41,7 @@ final class GenerateCommand {
 
         try (Model model = Model.load(Cli.modelPath(a, err));
              Generator gen = new Generator(model, a.getInt("--ctx-size", 0), a.getInt("--threads", 0), Cli.checkBackend(a))) {
-            if (gen.computeWarning() != null) err.println("ember: warning: " + gen.computeWarning());
+            Cli.warn(err, gen.computeWarning());
             Tokenizer tok = model.tokenizer();
             int[] promptTokens = tok.encode(prompt, true, false);
             StreamingDetokenizer detok = new StreamingDetokenizer(tok);
