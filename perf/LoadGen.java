@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
  * java perf/LoadGen.java --url http://127.0.0.1:8080 [--model NAME] --input-len 128 --output-len 128 \
  *     --num-prompts 64 (--concurrency C | --request-rate R [--concurrency CAP]) [--seed 0] \
  *     [--endpoint /v1/completions] [--warmup W] [--shared-prefix-len P] [--timeout 600] [--json OUT] \
- *     [--prompt-mode auto|ids|words] [--vocab-size V] [--label TEXT]
+ *     [--prompt-mode auto|ids|words] [--vocab-size V] [--ban-tokens FROM-TO] [--label TEXT]
  * </pre>
  *
  * Prompts are random token ids (sent as {@code "prompt": [ids...]}, which Ember and llama-server both take
@@ -47,6 +47,11 @@ import java.util.regex.Pattern;
  * reported input token counts are the server's {@code usage.prompt_tokens}. Each request asks for
  * {@code max_tokens = output-len} with {@code ignore_eos}, {@code temperature 0}, streaming with
  * {@code stream_options.include_usage}.
+ *
+ * <p>{@code --ban-tokens FROM-TO} adds {@code logit_bias} -100 for token ids FROM..TO to every request (both servers
+ * get the same request). With random weights a model emits byte-fallback tokens (ids 3..258 in a llama SPM vocabulary)
+ * that decode to invalid UTF-8; llama-server's output parser then ends the stream with HTTP 500 ("does not match the
+ * expected Content-only format"), which is what made its runs fail before the option existed.
  *
  * <p>Measured per request: TTFT (send to the first chunk with non-empty text), ITL (gaps between successive
  * text chunks), TPOT ((E2E - TTFT) / (output tokens - 1)), E2E, output tokens (usage, else text chunks).
@@ -67,12 +72,13 @@ public class LoadGen {
     static double requestRate = 0, timeoutS = 600;
     static long seed = 0;
     static boolean rateInf = false;
+    static int banFrom = -1, banTo = -1;
 
     static final String USAGE = """
             usage: java perf/LoadGen.java --url http://127.0.0.1:PORT [--model NAME] [--input-len 128] [--output-len 128]
                      [--num-prompts 64] (--concurrency C | --request-rate R|inf [--concurrency CAP]) [--seed 0]
                      [--endpoint /v1/completions] [--warmup 0] [--shared-prefix-len 0] [--timeout 600] [--json OUT]
-                     [--prompt-mode auto|ids|words] [--vocab-size V] [--label TEXT]
+                     [--prompt-mode auto|ids|words] [--vocab-size V] [--ban-tokens FROM-TO] [--label TEXT]
             """;
 
     static void parseArgs(String[] a) {
@@ -99,6 +105,13 @@ public class LoadGen {
                     case "--vocab-size" -> vocabSize = Integer.parseInt(v);
                     case "--seed" -> seed = Long.parseLong(v);
                     case "--timeout" -> timeoutS = Double.parseDouble(v);
+                    case "--ban-tokens" -> {
+                        String[] r = v.split("-", 2);
+                        if (r.length != 2) die("--ban-tokens takes FROM-TO, got " + v);
+                        banFrom = Integer.parseInt(r[0]);
+                        banTo = Integer.parseInt(r[1]);
+                        if (banFrom < 0 || banTo < banFrom || banTo - banFrom > 100_000) die("--ban-tokens: bad range " + v);
+                    }
                     default -> die("unknown option " + k);
                 }
             } catch (NumberFormatException e) {
@@ -269,6 +282,11 @@ public class LoadGen {
         if (chat()) sb.append(",\"messages\":[{\"role\":\"user\",\"content\":").append(p.json()).append("}]");
         else sb.append(",\"prompt\":").append(p.json());
         sb.append(",\"max_tokens\":").append(maxTokens).append(",\"temperature\":0,\"ignore_eos\":true");
+        if (banFrom >= 0) {
+            sb.append(",\"logit_bias\":{");
+            for (int id = banFrom; id <= banTo; id++) sb.append(id > banFrom ? ",\"" : "\"").append(id).append("\":-100");
+            sb.append('}');
+        }
         if (stream) sb.append(",\"stream\":true,\"stream_options\":{\"include_usage\":true}");
         return sb.append('}').toString();
     }

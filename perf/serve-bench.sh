@@ -5,9 +5,11 @@
 # output, server logs).
 #
 # usage: perf/serve-bench.sh [-c "1 4 16 64"] [-i 128] [-o 128] [-n NUM_PROMPTS] [-w WARMUP] [-t THREADS]
-#                            [-p SHARED_PREFIX_LEN] [-T TIMEOUT_S] MODEL.gguf
+#                            [-p SHARED_PREFIX_LEN] [-T TIMEOUT_S] [-b BAN_FROM-BAN_TO] MODEL.gguf
 #   -n  prompts per concurrency (default 4 x C, at least 8)     -w  warm-up requests (default min(C, 8))
 #   -t  threads for both servers (default nproc)                -p  shared-prefix mode (LoadGen --shared-prefix-len)
+#   -b  token ids both servers are told never to emit (LoadGen --ban-tokens; default 3-258, the byte-fallback tokens
+#       of a llama SPM vocabulary, whose invalid UTF-8 makes llama-server end streams with HTTP 500; "none": no ban)
 #   LLAMA_SERVER=path (default ../llama.cpp/src/build/bin/llama-server beside the checkout, or
 #   /work/llama.cpp/src/build/bin/llama-server); EMBER_PORT (18080), LLAMA_PORT (18081);
 #   EMBER_ARGS / LLAMA_ARGS: extra server options. The app must be built (./mvnw package -DskipTests).
@@ -16,7 +18,7 @@
 #   ./ember serve --model F --port $EMBER_PORT --max-num-seqs 64 --threads T --ctx-size CTX \
 #       --kv-cache-tokens $((max(C) * CTX))                                   (once, for every C)
 #   for each C:
-#     java -cp <classes> LoadGen --url http://127.0.0.1:$EMBER_PORT --input-len in --output-len out \
+#     java -cp <classes> LoadGen --url http://127.0.0.1:$EMBER_PORT --input-len in --output-len out --ban-tokens 3-258 \
 #         --num-prompts N --concurrency C --warmup W --seed S --json .../ember-cC.json
 #     llama-server -m F -np C -c $((C * CTX)) --port $LLAMA_PORT -t T -tb T --metrics
 #     java -cp <classes> LoadGen --url http://127.0.0.1:$LLAMA_PORT ... (same arguments) --json .../llama-cC.json
@@ -27,15 +29,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-concs="1 4 16 64" in=128 out=128 nprompts="" warm="" threads=$(nproc) prefix=0 timeout=600
-while getopts "c:i:o:n:w:t:p:T:" o; do
+concs="1 4 16 64" in=128 out=128 nprompts="" warm="" threads=$(nproc) prefix=0 timeout=600 ban=3-258
+while getopts "c:i:o:n:w:t:p:T:b:" o; do
   case $o in
     c) concs=$OPTARG ;; i) in=$OPTARG ;; o) out=$OPTARG ;; n) nprompts=$OPTARG ;; w) warm=$OPTARG ;;
-    t) threads=$OPTARG ;; p) prefix=$OPTARG ;; T) timeout=$OPTARG ;; *) exit 2 ;;
+    t) threads=$OPTARG ;; p) prefix=$OPTARG ;; T) timeout=$OPTARG ;; b) ban=$OPTARG ;; *) exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 1 ] || { sed -n '7,14p' "$0" >&2; exit 2; }
+[ $# -eq 1 ] || { sed -n '7,16p' "$0" >&2; exit 2; }
 model=$1
 [ -f "$model" ] || { echo "serve-bench: no model file $model" >&2; exit 1; }
 
@@ -80,6 +82,7 @@ loadgen() { # port concurrency label jsonfile
   local args=(--url "http://127.0.0.1:$1" --input-len "$in" --output-len "$out" --num-prompts "$n" --concurrency "$c"
               --warmup "$w" --seed "$c" --timeout "$timeout" --label "$3" --json "$4")
   if [ "$prefix" -gt 0 ]; then args+=(--shared-prefix-len "$prefix"); fi
+  if [ "$ban" != none ]; then args+=(--ban-tokens "$ban"); fi
   echo "+ LoadGen ${args[*]}" >> "$dir/commands.txt"
   "$java" -cp "$dir/classes" LoadGen "${args[@]}" 2>&1 | tee -a "$dir/loadgen.txt"
 }
@@ -107,14 +110,15 @@ stop "$epid"
 llama_rev=$(git -C "$(dirname "$llama")/../.." rev-parse --short HEAD 2>/dev/null \
   || "$llama" --version 2>&1 | grep -m1 '^version' || echo unknown)
 llama_rev="$llama_rev ($llama)"
-python3 - "$dir" "$model" "$in" "$out" "$threads" "$prefix" "$concs" "$(git describe --always --dirty)" "$llama_rev" > "$md" <<'PY'
+python3 - "$dir" "$model" "$in" "$out" "$threads" "$prefix" "$concs" "$(git describe --always --dirty)" "$llama_rev" "$ban" > "$md" <<'PY'
 import json, os, platform, sys
-d, model, i, o, t, prefix, concs, erev, lrev = sys.argv[1:]
+d, model, i, o, t, prefix, concs, erev, lrev, ban = sys.argv[1:]
 concs = [int(c) for c in concs.split()]
 cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.machine())
 print(f"# Serving benchmark: Ember vs llama-server\n")
 print(f"- model: `{model}`; input {i} tokens{f' after a shared prefix of {prefix}' if prefix != '0' else ''}, output {o} tokens "
-      f"(ignore_eos, temperature 0, streaming), random token-id prompts")
+      f"(ignore_eos, temperature 0, streaming), random token-id prompts"
+      + (f"; token ids {ban} banned (logit_bias -100) for both servers" if ban != 'none' else ""))
 print(f"- {os.cpu_count()} CPUs ({cpu}), {t} threads per server; Ember {erev}, llama.cpp {lrev}")
 print(f"- commands: `{d}/commands.txt`; raw LoadGen output: `{d}/loadgen.txt`, JSON per run in `{d}/`")
 print("- ratio row: Ember / llama-server (output tok/s: higher is better for Ember; latencies: lower is better for Ember)\n")
