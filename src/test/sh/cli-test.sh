@@ -27,20 +27,25 @@ assert j['text']==r['greedy']['text'], (j['text'], r['greedy']['text'])
 assert j['finish_reason']=='length'
 "; then ok "generate --temperature 0 reproduces llama.cpp's greedy tokens and text"; else bad "generate greedy"; cat "$tmp/gen.err"; fi
 
-# 1b. Where the JVM offers only 128-bit vectors (NEON-class CPUs; here -XX:MaxVectorSize=16) the kernels run the scalar
-#     fallback: the same 64 greedy tokens, and a warning on stderr saying so; the vectorized run above has none. (The
-#     launcher's stderr filter writes asynchronously: wait for the line.)
-EMBER_JAVA_OPTS=-XX:MaxVectorSize=16 ./ember generate --model $fx/models/stories260K-f32.gguf --prompt "Once upon a time" \
-  --max-tokens 64 --temperature 0 --ignore-eos --json --threads 2 > "$tmp/gen128.json" 2> "$tmp/gen128.err"
-rc=$?
-for _ in $(seq 1 20); do grep -q 'scalar fallback' "$tmp/gen128.err" && break; sleep 0.1; done
-if [ $rc -eq 0 ] && grep -q 'ember: warning: CPU kernels run the scalar fallback: this JVM offers 128-bit vectors' "$tmp/gen128.err" \
-   && ! grep -q 'scalar fallback' "$tmp/gen.err" && py "
+# 1b. Where the JVM offers only 128-bit vectors (NEON-class CPUs; here -XX:MaxVectorSize=16) Q4_0, Q8_0, Q4_K and Q6_K
+#     matrices run 128-bit kernels and the rest the scalar fallback: llama.cpp's 64 greedy tokens on the synthetic
+#     Q4_0 / Q8_0 / Q4_K_M (Q4_K + Q6_K) / Q6_K models and on stories260K-f32 (all scalar), and a warning on stderr saying so;
+#     the vectorized run above has none. (The launcher's stderr filter writes asynchronously: wait for the line.)
+for m in synth-llama-spm-256-q4_0 synth-llama-spm-256-q8_0 synth-llama-spm-256-q4_k_m synth-llama-spm-256-q6_k stories260K-f32; do
+  case $m in stories*) prompt="Once upon a time" mref=$ref ;; *) prompt="Hello world, this is a test" mref=$fx/reference/${m}__hello_world_this_is_a_test.json ;; esac
+  EMBER_JAVA_OPTS=-XX:MaxVectorSize=16 ./ember generate --model $fx/models/$m.gguf --prompt "$prompt" \
+    --max-tokens 64 --temperature 0 --ignore-eos --json --threads 2 > "$tmp/gen128.json" 2> "$tmp/gen128.err"
+  rc=$?
+  for _ in $(seq 1 20); do grep -q 'CPU kernels run 128-bit vectors' "$tmp/gen128.err" && break; sleep 0.1; done
+  if [ $rc -eq 0 ] && grep -q 'ember: warning: CPU kernels run 128-bit vectors: this JVM offers 128-bit vectors' "$tmp/gen128.err" \
+     && ! grep -q 'CPU kernels run' "$tmp/gen.err" && py "
 import json
-j=json.load(open('$tmp/gen128.json')); r=json.load(open('$ref'))
+j=json.load(open('$tmp/gen128.json')); r=json.load(open('$mref'))
+assert j['prompt_tokens']==r['tokens'], j['prompt_tokens']
 assert j['tokens']==r['greedy']['tokens'], j['tokens']
-"; then ok "128-bit vectors: the scalar fallback gives the same greedy tokens and warns on stderr"
-else bad "128-bit fallback (rc $rc)"; cat "$tmp/gen128.err"; fi
+"; then ok "128-bit vectors, $m: llama.cpp's 64 greedy tokens, and a warning on stderr"
+  else bad "128-bit vectors, $m (rc $rc)"; cat "$tmp/gen128.err"; fi
+done
 
 # 2. Seeded sampling is reproducible.
 for i in 1 2; do

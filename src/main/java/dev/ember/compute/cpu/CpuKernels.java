@@ -4,28 +4,36 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * Which code the CPU kernels run in this JVM: the Vector API kernels in ggml's AVX2 lane order, which need at least
- * 256-bit vectors (x86 with AVX2 or AVX-512, ARM with 256-bit SVE), or the scalar {@link ReferenceDot} fallback
- * elsewhere (128-bit NEON, or {@code -XX:MaxVectorSize=16}), which is an order of magnitude slower.
+ * 256-bit vectors (x86 with AVX2 or AVX-512, ARM with 256-bit SVE); where the vectors are 128 bits wide (NEON, or
+ * {@code -XX:MaxVectorSize=16}) 128-bit forms of the Q4_0 / Q8_0 / Q4_K / Q6_K dots and the scalar {@link ReferenceDot}
+ * fallback for everything else; with no usable vectors (or {@code -Dember.vector.disable=true}) the scalar fallback only.
  */
 public final class CpuKernels {
     private CpuKernels() {}
 
-    /** True when the matrices run the Vector API kernels. */
+    /** True when the matrices run the full 256-bit Vector API kernels. */
     public static boolean vectorized() {
         return Lanes.ENABLED;
     }
 
     /**
-     * Null when {@link #vectorized()}; otherwise why not and what it costs, for a start-up warning. Measured on llama-1b
-     * Q4_0 (2 threads, {@code -XX:MaxVectorSize=16} on an AVX-512 machine): pp16 1.35 and tg8 1.07 t/s, against ~31 and
-     * ~14 t/s vectorized (perf/RESULTS.md).
+     * Null when {@link #vectorized()}; otherwise what runs instead and what it costs, for a start-up warning. Measured on
+     * llama-1b, 2 threads, {@code -XX:MaxVectorSize=16} on an AVX-512 machine against the same JVM without the flag
+     * (perf/RESULTS.md): the 128-bit kernels give Q4_0 pp32 11.1 / tg16 8.5 t/s (29.4 / 10.4 vectorized), Q8_0 7.7 / 6.7
+     * (25.5 / 12.0), Q4_K_M 5.7 / 5.7 (25.3 / 10.7); the scalar fallback alone gave Q4_0 pp16 1.35, tg8 1.07 t/s.
      */
     public static String fallbackWarning() {
         if (vectorized()) return null;
+        if (Lanes.NARROW) {
+            return "CPU kernels run 128-bit vectors: this JVM offers 128-bit vectors (the full kernels need 256: AVX2 / "
+                    + "AVX-512, or 256-bit SVE); Q4_0, Q8_0, Q4_K and Q6_K matrices use 128-bit kernels, other weight types, "
+                    + "attention and the norms the scalar fallback, and prefill has no batched kernels: expect 1.2-2x lower decode and "
+                    + "2.5-4.5x lower prefill speed than on an AVX2 machine";
+        }
         String why = Boolean.getBoolean("ember.vector.disable")
                 ? "-Dember.vector.disable=true is set"
                 : "this JVM offers " + FloatVector.SPECIES_PREFERRED.vectorBitSize()
-                        + "-bit vectors and the kernels need 256 (AVX2 / AVX-512, or 256-bit SVE)";
+                        + "-bit vectors and the kernels need at least 128 (256 for all of them)";
         return "CPU kernels run the scalar fallback: " + why + "; expect 10-30x lower speed than on an AVX2 machine";
     }
 }

@@ -18,6 +18,18 @@ final class KScales {
         return (Bytes.u8(s, off + j + 4) >> 4) | ((Bytes.u8(s, off + j) >> 6) << 4);
     }
 
+    /** {@link #scaleK4} from the 12 bytes held as {@code lo} (bytes 0..7, little-endian) and {@code hi} (bytes 8..11). */
+    static int scaleK4(long lo, int hi, int j) {
+        if (j < 4) return (int) (lo >>> (8 * j)) & 63;
+        return ((hi >>> (8 * (j - 4))) & 0xF) | ((((int) (lo >>> (8 * (j - 4))) & 0xFF) >> 6) << 4);
+    }
+
+    /** {@link #minK4} from the 12 bytes held as {@code lo} and {@code hi} (see {@link #scaleK4(long, int, int)}). */
+    static int minK4(long lo, int hi, int j) {
+        if (j < 4) return (int) (lo >>> (8 * (j + 4))) & 63;
+        return (((hi >>> (8 * (j - 4))) & 0xFF) >> 4) | ((((int) (lo >>> (8 * j)) & 0xFF) >> 6) << 4);
+    }
+
     /**
      * Q3_K scale i (0..15), already minus 32 (so -32..31). Bytes 0..7 hold the low 4 bits (scales 0..7 in the low nibbles,
      * 8..15 in the high nibbles of the same bytes), bytes 8..11 hold the high 2 bits, four scales per byte

@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * holding the products of elements 4k..4k+3 of every 32-element group (maddubs + madd), and reduce them in a fixed order.
  * Using the same lanes here gives bit-identical sums to the llama.cpp build the fixtures came from, on any x86 with at least
  * AVX2 (a wider preferred species, e.g. AVX-512, would change the float summation order). Where the preferred species is
- * narrower than 256 bits the matrices fall back to {@link ReferenceDot}.
+ * 128 bits wide the {@link SplitWeights} types run 128-bit forms of their dots (the same lanes as two halves, see
+ * {@link #NARROW}); everything else falls back to {@link ReferenceDot} and scalar loops.
  *
  * <p>Bytes are multiplied in 16-bit lanes: a 16-bit lane holds two adjacent bytes, even element low, odd element high
  * (signed even byte = (s << 8) >> 8, odd = s >> 8). Every product pair fits in a short (|int8 * int8| pairs ≤ 2·127·127 for
@@ -47,6 +48,14 @@ final class Lanes {
 
     /** True when the Vector API paths should run: the machine prefers at least 256-bit vectors and nobody disabled them. */
     static final boolean ENABLED = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256
+            && !Boolean.getBoolean("ember.vector.disable");
+
+    /**
+     * True when the machine's vectors are 128 bits wide (NEON on Apple silicon, Graviton 2 / 4 and Ampere; x86 with
+     * {@code -XX:MaxVectorSize=16}): the {@link SplitWeights} types then run their 128-bit dots, which keep the same eight
+     * ggml lanes as two 4-lane halves (same bits as the 256-bit kernels), and the other paths the scalar fallback.
+     */
+    static final boolean NARROW = !ENABLED && FloatVector.SPECIES_PREFERRED.vectorBitSize() == 128
             && !Boolean.getBoolean("ember.vector.disable");
 
     /** Int lanes 4..7 of an 8-lane vector: the upper 128-bit half, where ggml's per-16-element scales switch. */

@@ -57,6 +57,10 @@ public final class Matmul {
                 for (int b = from; b < to; b++) Activations.quantize(act, x, xOff + b * cols, cols, xq, b * rowBytes);
             });
         }
+        if (Lanes.NARROW && w instanceof SplitWeights q) {
+            applyNarrow(q, rows, xq, rowBytes, n, out, outOff);
+            return;
+        }
         if (Lanes.ENABLED && w instanceof SplitWeights q && n <= q.splitMaxN()) {
             applySplit(q, rows, xq, rowBytes, n, out, outOff);
             return;
@@ -109,6 +113,30 @@ public final class Matmul {
                     } else {
                         for (; t < t1; t++) out[outOff + t * rows + r] = m.dot(r, xq, t * rowBytes);
                     }
+                }
+            });
+        }
+    }
+
+    /**
+     * Any number of activation rows against a Q4_0 / Q8_0 / Q4_K / Q6_K matrix where the JVM's vectors are 128 bits wide
+     * ({@link Lanes#NARROW}): each row split once, then {@link SplitWeights#dotSplit128} per weight row and token, token
+     * tiles as in {@link #applySplit}. No lane GEMM and no four-token kernels at this width yet, so prefill runs at about
+     * decode's cost per token.
+     */
+    private void applyNarrow(SplitWeights q, int rows, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
+        WeightMatrix m = (WeightMatrix) q;
+        int blocks = m.cols() / m.type().blockSize;
+        ActivationSplit split = q.activationSplit();
+        long stride = split.rowBytes(blocks);
+        MemorySegment ys = split.scratch(blocks, n);
+        for (int t = 0; t < n; t++) split.split(xq, t * rowBytes, blocks, ys.asSlice(t * stride, stride));
+        int tile = (int) Math.max(1, Math.min(n, SPLIT_TILE_BYTES / stride));
+        for (int tile0 = 0; tile0 < n; tile0 += tile) {
+            int t0 = tile0, t1 = Math.min(n, tile0 + tile);
+            pool.forRange(rows, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    for (int t = t0; t < t1; t++) out[outOff + t * rows + r] = q.dotSplit128(r, ys, t * stride);
                 }
             });
         }

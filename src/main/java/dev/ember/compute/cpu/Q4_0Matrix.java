@@ -83,6 +83,7 @@ public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, 
     @Override
     public float dot(int row, MemorySegment xq, long xqOffset) {
         long w = rowOffset(row);
+        if (Lanes.NARROW) return dotSplit128(row, ActivationSplit.Q8_0.splitOne(xq, xqOffset, blocks), 0);
         if (!Lanes.ENABLED) return ReferenceDot.q4_0(data, w, xq, xqOffset, cols);
         // the 32-byte weight load at w + 2 reads 14 bytes past the block; the last block of the data loads at w - 14 instead
         boolean lastInside = w + rowBytes + 14 <= data.byteSize();
@@ -214,6 +215,34 @@ public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, 
     @Override
     public int splitRows() {
         return (int) Math.min(rows, Math.max(0, (data.byteSize() - 14) / rowBytes));
+    }
+
+    /**
+     * {@link #dotSplit} in 128-bit vectors ({@link SplitWeights#dotSplit128}): the 16 quant bytes as four ints, their low
+     * nibbles giving lanes 0..3 and, shifted down by 4, their high nibbles lanes 4..7. The loads stay inside each block,
+     * so every row may use it.
+     */
+    @Override
+    public float dotSplit128(int row, MemorySegment ys, long base) {
+        long w = rowOffset(row);
+        long y = base, dx = base + SplitQ8.scaleOffset(blocks, 0);
+        FloatVector lo = FloatVector.zero(Lanes.F32x4), hi = lo;
+        for (int b = 0; b < blocks; b++, w += 18, y += SplitQ8.BLOCK_BYTES, dx += 4) {
+            FloatVector d = FloatVector.broadcast(Lanes.F32x4, Float.float16ToFloat(data.get(Bytes.I16, w)) * ys.get(Bytes.F32, dx));
+            IntVector q0 = IntVector.fromMemorySegment(Lanes.I32x4, data, w + 2, Lanes.LE);   // int k = bytes 4k..4k+3
+            IntVector q1 = q0.lanewise(LSHR, 4);                                               // their high nibbles, moved down
+            ShortVector e0 = q0.and(0x000F000F).reinterpretAsShorts().sub((short) 8);
+            ShortVector o0 = q0.lanewise(LSHR, 8).and(0x000F000F).reinterpretAsShorts().sub((short) 8);
+            ShortVector e1 = q1.and(0x000F000F).reinterpretAsShorts().sub((short) 8);
+            ShortVector o1 = q1.lanewise(LSHR, 8).and(0x000F000F).reinterpretAsShorts().sub((short) 8);
+            IntVector p0 = e0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y, Lanes.LE))
+                    .add(o0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 32, Lanes.LE))).reinterpretAsInts();
+            IntVector p1 = e1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 16, Lanes.LE))
+                    .add(o1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 48, Lanes.LE))).reinterpretAsInts();
+            lo = ((FloatVector) p0.mul(0x10001).lanewise(ASHR, 16).convert(I2F, 0)).fma(d, lo);
+            hi = ((FloatVector) p1.mul(0x10001).lanewise(ASHR, 16).convert(I2F, 0)).fma(d, hi);
+        }
+        return Lanes.hsum8(lo.lane(0), lo.lane(1), lo.lane(2), lo.lane(3), hi.lane(0), hi.lane(1), hi.lane(2), hi.lane(3));
     }
 
     /** The 128-bit form of {@link #dot} (same lanes and order) for a row whose data is too short for the 32-byte loads. */

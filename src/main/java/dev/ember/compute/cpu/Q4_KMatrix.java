@@ -84,6 +84,7 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
      */
     @Override
     public float dot(int row, MemorySegment xq, long xqOffset) {
+        if (Lanes.NARROW) return dotSplit128(row, ActivationSplit.Q8_K.splitOne(xq, xqOffset, blocks), 0);
         if (!Lanes.ENABLED) return ReferenceDot.q4_K(data, rowOffset(row), xq, xqOffset, cols);
         return dotSplit(row, ActivationSplit.Q8_K.splitOne(xq, xqOffset, blocks), 0);
     }
@@ -221,6 +222,77 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
             acc = ((FloatVector) sumi.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
         }
         return Lanes.hsum8(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3), acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7)) + ((am0 + am2) + (am1 + am3));
+    }
+
+    /**
+     * {@link #dotSplit} in 128-bit vectors ({@link SplitWeights#dotSplit128}): each superblock's int lanes 0..3 (elements
+     * 0..15 of every sub-block) and 4..7 (16..31) summed per quarter by {@link #quarter128} into a per-thread array (the
+     * whole superblock in one method is past C2's inlining budget: its vectors were boxed, 150x slower), the scales, mins
+     * and float order as in {@code dotSplit}.
+     */
+    @Override
+    public float dotSplit128(int row, MemorySegment ys, long base) {
+        int[] part = PART128.get();
+        long w = rowOffset(row);
+        long x = base;
+        FloatVector lo = FloatVector.zero(Lanes.F32x4), hi = lo;
+        float am0 = 0, am1 = 0, am2 = 0, am3 = 0;
+        for (int b = 0; b < blocks; b++, w += 144, x += SplitQ8K.BLOCK_BYTES) {
+            float yd = ys.get(Bytes.F32, x);
+            FloatVector d = FloatVector.broadcast(Lanes.F32x4, yd * Float.float16ToFloat(data.get(Bytes.I16, w)));
+            float dmin = -yd * Float.float16ToFloat(data.get(Bytes.I16, w + 2));
+            long s0 = data.get(Bytes.I64, w + 4);
+            int s1 = data.get(Bytes.I32, w + 12);
+            long l0 = ys.get(Bytes.I64, x + 4), l1 = ys.get(Bytes.I64, x + 12), l2 = ys.get(Bytes.I64, x + 20), l3 = ys.get(Bytes.I64, x + 28);
+            am0 = Math.fma(dmin, (float) (KScales.minK4(s0, s1, 0) * bsumPair(l0, 0) + KScales.minK4(s0, s1, 1) * bsumPair(l0, 1)), am0);
+            am1 = Math.fma(dmin, (float) (KScales.minK4(s0, s1, 2) * bsumPair(l1, 0) + KScales.minK4(s0, s1, 3) * bsumPair(l1, 1)), am1);
+            am2 = Math.fma(dmin, (float) (KScales.minK4(s0, s1, 4) * bsumPair(l2, 0) + KScales.minK4(s0, s1, 5) * bsumPair(l2, 1)), am2);
+            am3 = Math.fma(dmin, (float) (KScales.minK4(s0, s1, 6) * bsumPair(l3, 0) + KScales.minK4(s0, s1, 7) * bsumPair(l3, 1)), am3);
+            quarter128(w, ys, x, 0, KScales.scaleK4(s0, s1, 0), KScales.scaleK4(s0, s1, 1), part, 0);
+            quarter128(w, ys, x, 1, KScales.scaleK4(s0, s1, 2), KScales.scaleK4(s0, s1, 3), part, 8);
+            quarter128(w, ys, x, 2, KScales.scaleK4(s0, s1, 4), KScales.scaleK4(s0, s1, 5), part, 16);
+            quarter128(w, ys, x, 3, KScales.scaleK4(s0, s1, 6), KScales.scaleK4(s0, s1, 7), part, 24);
+            IntVector sumLo = IntVector.fromArray(Lanes.I32x4, part, 0).add(IntVector.fromArray(Lanes.I32x4, part, 8))
+                    .add(IntVector.fromArray(Lanes.I32x4, part, 16)).add(IntVector.fromArray(Lanes.I32x4, part, 24));
+            IntVector sumHi = IntVector.fromArray(Lanes.I32x4, part, 4).add(IntVector.fromArray(Lanes.I32x4, part, 12))
+                    .add(IntVector.fromArray(Lanes.I32x4, part, 20)).add(IntVector.fromArray(Lanes.I32x4, part, 28));
+            lo = ((FloatVector) sumLo.convert(I2F, 0)).fma(d, lo);
+            hi = ((FloatVector) sumHi.convert(I2F, 0)).fma(d, hi);
+        }
+        return Lanes.hsum8(lo.lane(0), lo.lane(1), lo.lane(2), lo.lane(3), hi.lane(0), hi.lane(1), hi.lane(2), hi.lane(3))
+                + ((am0 + am2) + (am1 + am3));
+    }
+
+    /** bsums[2k] + bsums[2k+1] for the pair k = 2i + half held in {@code l} (four int16 bsums, little-endian). */
+    private static int bsumPair(long l, int half) {
+        return (short) (l >>> (32 * half)) + (short) (l >>> (32 * half + 16));
+    }
+
+    /** Per-thread int lanes of {@link #dotSplit128}: per quarter, lanes 0..3 then 4..7. */
+    private static final ThreadLocal<int[]> PART128 = ThreadLocal.withInitial(() -> new int[32]);
+
+    /**
+     * Quarter j of a superblock (32 quant bytes: sub-blocks 2j and 2j + 1) times the split activations, weighted by the two
+     * sub-block scales: int lanes 0..3 (elements 0..15 of each sub-block) at {@code part[off ..]}, 4..7 at {@code part[off + 4 ..]}.
+     */
+    private void quarter128(long w, MemorySegment ys, long x, int j, int scA, int scB, int[] part, int off) {
+        ShortVector q0 = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 16 + 32L * j, Lanes.LE);
+        ShortVector q1 = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 32 + 32L * j, Lanes.LE);
+        long y = x + 64 + 128L * j;
+        IntVector l0 = q0.and((short) 0xF).mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y, Lanes.LE))
+                .add(q0.lanewise(LSHR, 8).and((short) 0xF).mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 32, Lanes.LE)))
+                .reinterpretAsInts();
+        IntVector h0 = q0.lanewise(LSHR, 4).and((short) 0xF).mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 64, Lanes.LE))
+                .add(q0.lanewise(LSHR, 12).mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 96, Lanes.LE)))
+                .reinterpretAsInts();
+        IntVector l1 = q1.and((short) 0xF).mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 16, Lanes.LE))
+                .add(q1.lanewise(LSHR, 8).and((short) 0xF).mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 48, Lanes.LE)))
+                .reinterpretAsInts();
+        IntVector h1 = q1.lanewise(LSHR, 4).and((short) 0xF).mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 80, Lanes.LE))
+                .add(q1.lanewise(LSHR, 12).mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 112, Lanes.LE)))
+                .reinterpretAsInts();
+        l0.mul(0x10001).lanewise(ASHR, 16).mul(scA).add(h0.mul(0x10001).lanewise(ASHR, 16).mul(scB)).intoArray(part, off);
+        l1.mul(0x10001).lanewise(ASHR, 16).mul(scA).add(h1.mul(0x10001).lanewise(ASHR, 16).mul(scB)).intoArray(part, off + 4);
     }
 
     /** m[2p]*q8s[2p] + m[2p+1]*q8s[2p+1] with q8s[k] = bsums[2k] + bsums[2k+1]: lane p of ggml's _mm_madd_epi16(mins, q8s). */

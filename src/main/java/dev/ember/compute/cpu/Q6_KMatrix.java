@@ -100,6 +100,7 @@ public final class Q6_KMatrix extends WeightMatrix implements SplitWeights {
      */
     @Override
     public float dot(int row, MemorySegment xq, long xqOffset) {
+        if (Lanes.NARROW) return dotSplit128(row, ActivationSplit.Q8_K.splitOne(xq, xqOffset, blocks), 0);
         if (!Lanes.ENABLED) return ReferenceDot.q6_K(data, rowOffset(row), xq, xqOffset, cols);
         return dotSplit(row, ActivationSplit.Q8_K.splitOne(xq, xqOffset, blocks), 0);
     }
@@ -157,6 +158,75 @@ public final class Q6_KMatrix extends WeightMatrix implements SplitWeights {
             acc = ((FloatVector) sumi.convert(I2F, 0)).fma(FloatVector.broadcast(Lanes.F32x8, d), acc);
         }
         return Lanes.hsum8(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3), acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7));
+    }
+
+    /**
+     * {@link #dotSplit} in 128-bit vectors ({@link SplitWeights#dotSplit128}): each half superblock's int lanes 0..3 and
+     * 4..7 by {@link #quarter128}, then the q8sclsub correction and the float order of {@code dotSplit}.
+     */
+    @Override
+    public float dotSplit128(int row, MemorySegment ys, long base) {
+        int[] part = PART.get();
+        long w = rowOffset(row);
+        long x = base;
+        FloatVector lo = FloatVector.zero(Lanes.F32x4), hi = lo;
+        for (int b = 0; b < blocks; b++, w += 210, x += SplitQ8K.BLOCK_BYTES) {
+            FloatVector d = FloatVector.broadcast(Lanes.F32x4, ys.get(Bytes.F32, x) * Float.float16ToFloat(data.get(Bytes.I16, w + 208)));
+            long sc0 = data.get(Bytes.I64, w + 192), sc1 = data.get(Bytes.I64, w + 200);   // int8 scales 0..7, 8..15
+            quarter128(w, ys, x, 0, 0, sc0, part, 0);
+            quarter128(w, ys, x, 0, 1, sc0 >>> 8, part, 4);
+            quarter128(w, ys, x, 1, 0, sc1, part, 8);
+            quarter128(w, ys, x, 1, 1, sc1 >>> 8, part, 12);
+            // q8sclsub as in dotSplit: lane k = 32 * (bsums[2k]*sc[2k] + bsums[2k+1]*sc[2k+1])
+            IntVector bLo = IntVector.fromMemorySegment(Lanes.I32x4, ys, x + 4, Lanes.LE);
+            IntVector bHi = IntVector.fromMemorySegment(Lanes.I32x4, ys, x + 20, Lanes.LE);
+            ShortVector s16 = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 192, Lanes.LE);   // short k = sc[2k], sc[2k+1]
+            IntVector sLo = (IntVector) s16.convert(S2I, 0), sHi = (IntVector) s16.convert(S2I, 1);
+            IntVector sumLo = IntVector.fromArray(Lanes.I32x4, part, 0).add(IntVector.fromArray(Lanes.I32x4, part, 8))
+                    .sub(bLo.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sLo.lanewise(LSHL, 24).lanewise(ASHR, 24))
+                            .add(bLo.lanewise(ASHR, 16).mul(sLo.lanewise(LSHL, 16).lanewise(ASHR, 24))).lanewise(LSHL, 5));
+            IntVector sumHi = IntVector.fromArray(Lanes.I32x4, part, 4).add(IntVector.fromArray(Lanes.I32x4, part, 12))
+                    .sub(bHi.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(sHi.lanewise(LSHL, 24).lanewise(ASHR, 24))
+                            .add(bHi.lanewise(ASHR, 16).mul(sHi.lanewise(LSHL, 16).lanewise(ASHR, 24))).lanewise(LSHL, 5));
+            lo = ((FloatVector) sumLo.convert(I2F, 0)).fma(d, lo);
+            hi = ((FloatVector) sumHi.convert(I2F, 0)).fma(d, hi);
+        }
+        return Lanes.hsum8(lo.lane(0), lo.lane(1), lo.lane(2), lo.lane(3), hi.lane(0), hi.lane(1), hi.lane(2), hi.lane(3));
+    }
+
+    /**
+     * {@link #halfSum}'s int lanes 4s..4s+3 (elements 16s..16s+15 of each of half h's four 32-element groups) in 128-bit
+     * vectors, into {@code part[off .. off + 4)}: the same 6-bit assembly, with group c's scale sc[8h + 2c + s] a scalar, byte 2c
+     * of {@code sc}.
+     * A quarter superblock per call: half of one in one method is past C2's inlining budget (its vectors were boxed,
+     * 250x slower).
+     */
+    private void quarter128(long w, MemorySegment ys, long x, int h, int s, long sc, int[] part, int off) {
+        ShortVector qa = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 64L * h + 16L * s, Lanes.LE);        // groups 0, 2
+        ShortVector qb = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 64L * h + 32 + 16L * s, Lanes.LE);   // groups 1, 3
+        ShortVector qh = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 128 + 32L * h + 16L * s, Lanes.LE);
+        long y = x + 64 + 256L * h + 16L * s;
+        ShortVector e0 = qa.and((short) 0xF).or(qh.lanewise(LSHL, 4).and((short) 0x30));
+        ShortVector o0 = qa.lanewise(LSHR, 8).and((short) 0xF).or(qh.lanewise(LSHR, 4).and((short) 0x30));
+        ShortVector e1 = qb.and((short) 0xF).or(qh.lanewise(LSHL, 2).and((short) 0x30));
+        ShortVector o1 = qb.lanewise(LSHR, 8).and((short) 0xF).or(qh.lanewise(LSHR, 6).and((short) 0x30));
+        ShortVector e2 = qa.lanewise(LSHR, 4).and((short) 0xF).or(qh.and((short) 0x30));
+        ShortVector o2 = qa.lanewise(LSHR, 12).or(qh.lanewise(LSHR, 8).and((short) 0x30));
+        ShortVector e3 = qb.lanewise(LSHR, 4).and((short) 0xF).or(qh.lanewise(LSHR, 2).and((short) 0x30));
+        ShortVector o3 = qb.lanewise(LSHR, 12).or(qh.lanewise(LSHR, 10).and((short) 0x30));
+        IntVector s0 = e0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y, Lanes.LE))
+                .add(o0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 32, Lanes.LE))).reinterpretAsInts()
+                .mul(0x10001).lanewise(ASHR, 16).mul((byte) (sc >>> 0));
+        IntVector s1 = e1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 64, Lanes.LE))
+                .add(o1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 96, Lanes.LE))).reinterpretAsInts()
+                .mul(0x10001).lanewise(ASHR, 16).mul((byte) (sc >>> 16));
+        IntVector s2 = e2.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 128, Lanes.LE))
+                .add(o2.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 160, Lanes.LE))).reinterpretAsInts()
+                .mul(0x10001).lanewise(ASHR, 16).mul((byte) (sc >>> 32));
+        IntVector s3 = e3.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 192, Lanes.LE))
+                .add(o3.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 224, Lanes.LE))).reinterpretAsInts()
+                .mul(0x10001).lanewise(ASHR, 16).mul((byte) (sc >>> 48));
+        s0.add(s1).add(s2).add(s3).intoArray(part, off);
     }
 
     /** Per-thread int lanes of {@link #halfSum}'s two halves. */

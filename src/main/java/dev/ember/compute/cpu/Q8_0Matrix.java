@@ -44,6 +44,7 @@ public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights, 
      */
     @Override
     public float dot(int row, MemorySegment xq, long xqOffset) {
+        if (Lanes.NARROW) return dotSplit128(row, ActivationSplit.Q8_0.splitOne(xq, xqOffset, blocks), 0);
         if (!Lanes.ENABLED) return ReferenceDot.q8_0(data, rowOffset(row), xq, xqOffset, cols);
         return dotSplit(row, ActivationSplit.Q8_0.splitOne(xq, xqOffset, blocks), 0);
     }
@@ -127,5 +128,25 @@ public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights, 
         }
         return Lanes.hsum8(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3),
                 acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7));
+    }
+
+    /** {@link #dotSplit} in 128-bit vectors ({@link SplitWeights#dotSplit128}): elements 0..15 give lanes 0..3, 16..31 lanes 4..7. */
+    @Override
+    public float dotSplit128(int row, MemorySegment ys, long base) {
+        long w = rowOffset(row);
+        long y = base, dx = base + SplitQ8.scaleOffset(blocks, 0);
+        FloatVector lo = FloatVector.zero(Lanes.F32x4), hi = lo;
+        for (int b = 0; b < blocks; b++, w += 34, y += SplitQ8.BLOCK_BYTES, dx += 4) {
+            FloatVector d = FloatVector.broadcast(Lanes.F32x4, Float.float16ToFloat(data.get(Bytes.I16, w)) * ys.get(Bytes.F32, dx));
+            ShortVector q0 = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 2, Lanes.LE);    // int8 weights 0..15
+            ShortVector q1 = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 18, Lanes.LE);   // 16..31
+            IntVector p0 = q0.lanewise(LSHL, 8).lanewise(ASHR, 8).mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y, Lanes.LE))
+                    .add(q0.lanewise(ASHR, 8).mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 32, Lanes.LE))).reinterpretAsInts();
+            IntVector p1 = q1.lanewise(LSHL, 8).lanewise(ASHR, 8).mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 16, Lanes.LE))
+                    .add(q1.lanewise(ASHR, 8).mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 48, Lanes.LE))).reinterpretAsInts();
+            lo = ((FloatVector) p0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p0.lanewise(ASHR, 16)).convert(I2F, 0)).fma(d, lo);
+            hi = ((FloatVector) p1.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p1.lanewise(ASHR, 16)).convert(I2F, 0)).fma(d, hi);
+        }
+        return Lanes.hsum8(lo.lane(0), lo.lane(1), lo.lane(2), lo.lane(3), hi.lane(0), hi.lane(1), hi.lane(2), hi.lane(3));
     }
 }

@@ -38,16 +38,19 @@ final class SplitQ8K {
         return s[0];
     }
 
-    /** Splits {@code blocks} Q8_K superblocks at {@code xq[off..]} into {@code ys} from 0. */
+    /** Splits {@code blocks} Q8_K superblocks at {@code xq[off..]} into {@code ys} from 0 (128-bit vectors, as {@link SplitQ8#split}). */
     static void split(MemorySegment xq, long off, int blocks, MemorySegment ys) {
         for (int b = 0; b < blocks; b++, off += 292) {
             long o = (long) BLOCK_BYTES * b;
             ys.set(Bytes.F32, o, xq.get(Bytes.F32, off));
             MemorySegment.copy(xq, off + 260, ys, o + 4, 32);
             for (int c = 0; c < 8; c++) {
-                ShortVector y = ShortVector.fromMemorySegment(Lanes.S16x16, xq, off + 4 + 32L * c, Lanes.LE);
-                y.lanewise(LSHL, 8).lanewise(ASHR, 8).intoMemorySegment(ys, o + 64 + 64L * c, Lanes.LE);
-                y.lanewise(ASHR, 8).intoMemorySegment(ys, o + 96 + 64L * c, Lanes.LE);
+                ShortVector lo = ShortVector.fromMemorySegment(Lanes.S16x8, xq, off + 4 + 32L * c, Lanes.LE);
+                ShortVector hi = ShortVector.fromMemorySegment(Lanes.S16x8, xq, off + 20 + 32L * c, Lanes.LE);
+                lo.lanewise(LSHL, 8).lanewise(ASHR, 8).intoMemorySegment(ys, o + 64 + 64L * c, Lanes.LE);
+                hi.lanewise(LSHL, 8).lanewise(ASHR, 8).intoMemorySegment(ys, o + 80 + 64L * c, Lanes.LE);
+                lo.lanewise(ASHR, 8).intoMemorySegment(ys, o + 96 + 64L * c, Lanes.LE);
+                hi.lanewise(ASHR, 8).intoMemorySegment(ys, o + 112 + 64L * c, Lanes.LE);
             }
         }
     }

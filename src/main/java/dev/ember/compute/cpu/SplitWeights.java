@@ -29,4 +29,10 @@ interface SplitWeights {
      * once for the four: {@code out[o + j * outStride]} for token t + j.
      */
     void dotSplit4(int row, MemorySegment ys, long stride, int t, float[] out, int o, int outStride);
+
+    /**
+     * {@link #dotSplit} in 128-bit vectors, for machines without 256-bit ones ({@link Lanes#NARROW}): ggml's eight
+     * accumulator lanes as two 4-lane halves, the same integers and float order, so the same bits. Valid for every row.
+     */
+    float dotSplit128(int row, MemorySegment ys, long base);
 }
