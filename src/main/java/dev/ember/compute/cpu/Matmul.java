@@ -57,11 +57,7 @@ public final class Matmul {
                 for (int b = from; b < to; b++) Activations.quantize(act, x, xOff + b * cols, cols, xq, b * rowBytes);
             });
         }
-        if (Lanes.NARROW && w instanceof SplitWeights q) {
-            applyNarrow(q, rows, xq, rowBytes, n, out, outOff);
-            return;
-        }
-        if (Lanes.ENABLED && w instanceof SplitWeights q && n <= q.splitMaxN()) {
+        if (w instanceof SplitWeights q && (Lanes.NARROW || Lanes.ENABLED && n <= q.splitMaxN())) {
             applySplit(q, rows, xq, rowBytes, n, out, outOff);
             return;
         }
@@ -89,7 +85,10 @@ public final class Matmul {
      * ({@link ActivationSplit}), then per weight row {@link SplitWeights#dotSplit4} over tokens four at a time and
      * {@code dotSplit} for the rest (rows past {@code splitRows()}, Q4_0's last row whose 32-byte loads would pass the end
      * of the data: dot). Unpacking a block once per four tokens in 16-bit lanes costs less, at these N, than expanding
-     * weight rows to floats for the lane GEMMs (decode: one stream, or batched 2-16 streams).
+     * weight rows to floats for the lane GEMMs (decode: one stream, or batched 2-16 streams). Where the JVM's vectors are
+     * 128 bits wide ({@link Lanes#NARROW}) every N comes here and each (row, token) is one {@link SplitWeights#dotSplit128}
+     * (valid for every row): no lane GEMM and no four-token kernels at that width yet, so prefill costs about what
+     * decode does per token.
      */
     private void applySplit(SplitWeights q, int rows, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
         boolean four = coldSplitCalls.get() <= 0 || coldSplitCalls.decrementAndGet() < 0;
@@ -107,36 +106,14 @@ public final class Matmul {
             pool.forRange(rows, (from, to) -> {
                 for (int r = from; r < to; r++) {
                     int t = t0;
-                    if (r < splitRows) {
+                    if (Lanes.NARROW) {
+                        for (; t < t1; t++) out[outOff + t * rows + r] = q.dotSplit128(r, ys, t * stride);
+                    } else if (r < splitRows) {
                         if (four) for (; t + 4 <= t1; t += 4) q.dotSplit4(r, ys, stride, t, out, outOff + t * rows + r, rows);
                         for (; t < t1; t++) out[outOff + t * rows + r] = q.dotSplit(r, ys, t * stride);
                     } else {
                         for (; t < t1; t++) out[outOff + t * rows + r] = m.dot(r, xq, t * rowBytes);
                     }
-                }
-            });
-        }
-    }
-
-    /**
-     * Any number of activation rows against a Q4_0 / Q8_0 / Q4_K / Q6_K matrix where the JVM's vectors are 128 bits wide
-     * ({@link Lanes#NARROW}): each row split once, then {@link SplitWeights#dotSplit128} per weight row and token, token
-     * tiles as in {@link #applySplit}. No lane GEMM and no four-token kernels at this width yet, so prefill runs at about
-     * decode's cost per token.
-     */
-    private void applyNarrow(SplitWeights q, int rows, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
-        WeightMatrix m = (WeightMatrix) q;
-        int blocks = m.cols() / m.type().blockSize;
-        ActivationSplit split = q.activationSplit();
-        long stride = split.rowBytes(blocks);
-        MemorySegment ys = split.scratch(blocks, n);
-        for (int t = 0; t < n; t++) split.split(xq, t * rowBytes, blocks, ys.asSlice(t * stride, stride));
-        int tile = (int) Math.max(1, Math.min(n, SPLIT_TILE_BYTES / stride));
-        for (int tile0 = 0; tile0 < n; tile0 += tile) {
-            int t0 = tile0, t1 = Math.min(n, tile0 + tile);
-            pool.forRange(rows, (from, to) -> {
-                for (int r = from; r < to; r++) {
-                    for (int t = t0; t < t1; t++) out[outOff + t * rows + r] = q.dotSplit128(r, ys, t * stride);
                 }
             });
         }
