@@ -18,17 +18,18 @@ public final class CpuKernels {
 
     /**
      * Null when {@link #vectorized()}; otherwise what runs instead and what it costs, for a start-up warning. Measured on
-     * llama-1b, 2 threads, {@code -XX:MaxVectorSize=16} on an AVX-512 machine against the same JVM without the flag
-     * (perf/RESULTS.md): the 128-bit kernels give Q4_0 pp32 11.1 / tg16 8.5 t/s (29.4 / 10.4 vectorized), Q8_0 7.7 / 6.7
-     * (25.5 / 12.0), Q4_K_M 5.7 / 5.7 (25.3 / 10.7); the scalar fallback alone gave Q4_0 pp16 1.35, tg8 1.07 t/s.
+     * llama-1b, 2 threads, {@code -XX:MaxVectorSize=16} on an AVX-512 machine against the same JVM without the flag, two
+     * alternating rounds (perf/RESULTS.md): the 128-bit kernels give Q4_0 pp32 21-27 / tg16 10-12 t/s (34-37 / 13-14 with
+     * 256-bit vectors), Q8_0 17-19 / 10-11 (35-37 / 14-15), Q4_K_M 5.6-6.7 / 5.3-5.7 (31-32 / 10-13); the scalar fallback
+     * alone gave Q4_0 pp32 1.46, tg16 0.96 t/s.
      */
     public static String fallbackWarning() {
         if (vectorized()) return null;
         if (Lanes.NARROW) {
             return "CPU kernels run 128-bit vectors: this JVM offers 128-bit vectors (the full kernels need 256: AVX2 / "
                     + "AVX-512, or 256-bit SVE); Q4_0, Q8_0, Q4_K and Q6_K matrices use 128-bit kernels, other weight types, "
-                    + "attention and the norms the scalar fallback, and prefill has no batched kernels: expect 1.2-2x lower decode and "
-                    + "2.5-4.5x lower prefill speed than on an AVX2 machine";
+                    + "attention and the norms the scalar fallback: expect 1.3-2.5x lower decode and 1.3-5x lower prefill speed "
+                    + "than on an AVX2 machine (Q4_K_M the slowest)";
         }
         String why = Boolean.getBoolean("ember.vector.disable")
                 ? "-Dember.vector.disable=true is set"

@@ -86,9 +86,9 @@ public final class Matmul {
      * {@code dotSplit} for the rest (rows past {@code splitRows()}, Q4_0's last row whose 32-byte loads would pass the end
      * of the data: dot). Unpacking a block once per four tokens in 16-bit lanes costs less, at these N, than expanding
      * weight rows to floats for the lane GEMMs (decode: one stream, or batched 2-16 streams). Where the JVM's vectors are
-     * 128 bits wide ({@link Lanes#NARROW}) every N comes here and each (row, token) is one {@link SplitWeights#dotSplit128}
-     * (valid for every row): no lane GEMM and no four-token kernels at that width yet, so prefill costs about what
-     * decode does per token.
+     * 128 bits wide ({@link Lanes#NARROW}) every N comes here, tokens four at a time through
+     * {@link SplitWeights#dotSplit4x128} (Q4_0 / Q8_0 unpack each block once for the four; Q4_K / Q6_K run four single
+     * dots) and the rest through {@link SplitWeights#dotSplit128}, for every row: there is no lane GEMM at that width.
      */
     private void applySplit(SplitWeights q, int rows, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
         boolean four = coldSplitCalls.get() <= 0 || coldSplitCalls.decrementAndGet() < 0;
@@ -107,6 +107,7 @@ public final class Matmul {
                 for (int r = from; r < to; r++) {
                     int t = t0;
                     if (Lanes.NARROW) {
+                        for (; t + 4 <= t1; t += 4) q.dotSplit4x128(r, ys, stride, t, out, outOff + t * rows + r, rows);
                         for (; t < t1; t++) out[outOff + t * rows + r] = q.dotSplit128(r, ys, t * stride);
                     } else if (r < splitRows) {
                         if (four) for (; t + 4 <= t1; t += 4) q.dotSplit4(r, ys, stride, t, out, outOff + t * rows + r, rows);

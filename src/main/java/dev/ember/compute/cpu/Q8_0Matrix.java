@@ -149,4 +149,69 @@ public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights, 
         }
         return Lanes.hsum8(lo.lane(0), lo.lane(1), lo.lane(2), lo.lane(3), hi.lane(0), hi.lane(1), hi.lane(2), hi.lane(3));
     }
+
+    /**
+     * {@link #dotSplit128} of one weight row against four split activation rows at once (tokens t..t+3, one {@link SplitQ8}
+     * row every {@code stride} bytes), each block unpacked once for the four; the same bits as four {@code dotSplit128}
+     * calls. Writes {@code out[o + j * outStride]} for token t + j.
+     */
+    @Override
+    public void dotSplit4x128(int row, MemorySegment ys, long stride, int t, float[] out, int o, int outStride) {
+        long w = rowOffset(row);
+        long y0 = t * stride, y1 = y0 + stride, y2 = y1 + stride, y3 = y2 + stride;
+        long scales = SplitQ8.scaleOffset(blocks, 0);
+        FloatVector lo0 = FloatVector.zero(Lanes.F32x4), lo1 = lo0, lo2 = lo0, lo3 = lo0, hi0 = lo0, hi1 = lo0, hi2 = lo0, hi3 = lo0;
+        for (int b = 0; b < blocks; b++, w += 34) {
+            long yb = (long) SplitQ8.BLOCK_BYTES * b, dx = scales + 4L * b;
+            float dw = Float.float16ToFloat(data.get(Bytes.I16, w));
+            ShortVector q0 = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 2, Lanes.LE);
+            ShortVector q1 = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 18, Lanes.LE);
+            ShortVector e0 = q0.lanewise(LSHL, 8).lanewise(ASHR, 8), o0 = q0.lanewise(ASHR, 8);
+            ShortVector e1 = q1.lanewise(LSHL, 8).lanewise(ASHR, 8), o1 = q1.lanewise(ASHR, 8);
+            {   // token t + 0
+                long y = y0 + yb;
+                FloatVector d = FloatVector.broadcast(Lanes.F32x4, dw * ys.get(Bytes.F32, y0 + dx));
+                IntVector p0 = e0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y, Lanes.LE))
+                        .add(o0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 32, Lanes.LE))).reinterpretAsInts();
+                IntVector p1 = e1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 16, Lanes.LE))
+                        .add(o1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 48, Lanes.LE))).reinterpretAsInts();
+                lo0 = ((FloatVector) p0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p0.lanewise(ASHR, 16)).convert(I2F, 0)).fma(d, lo0);
+                hi0 = ((FloatVector) p1.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p1.lanewise(ASHR, 16)).convert(I2F, 0)).fma(d, hi0);
+            }
+            {   // token t + 1
+                long y = y1 + yb;
+                FloatVector d = FloatVector.broadcast(Lanes.F32x4, dw * ys.get(Bytes.F32, y1 + dx));
+                IntVector p0 = e0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y, Lanes.LE))
+                        .add(o0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 32, Lanes.LE))).reinterpretAsInts();
+                IntVector p1 = e1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 16, Lanes.LE))
+                        .add(o1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 48, Lanes.LE))).reinterpretAsInts();
+                lo1 = ((FloatVector) p0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p0.lanewise(ASHR, 16)).convert(I2F, 0)).fma(d, lo1);
+                hi1 = ((FloatVector) p1.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p1.lanewise(ASHR, 16)).convert(I2F, 0)).fma(d, hi1);
+            }
+            {   // token t + 2
+                long y = y2 + yb;
+                FloatVector d = FloatVector.broadcast(Lanes.F32x4, dw * ys.get(Bytes.F32, y2 + dx));
+                IntVector p0 = e0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y, Lanes.LE))
+                        .add(o0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 32, Lanes.LE))).reinterpretAsInts();
+                IntVector p1 = e1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 16, Lanes.LE))
+                        .add(o1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 48, Lanes.LE))).reinterpretAsInts();
+                lo2 = ((FloatVector) p0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p0.lanewise(ASHR, 16)).convert(I2F, 0)).fma(d, lo2);
+                hi2 = ((FloatVector) p1.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p1.lanewise(ASHR, 16)).convert(I2F, 0)).fma(d, hi2);
+            }
+            {   // token t + 3
+                long y = y3 + yb;
+                FloatVector d = FloatVector.broadcast(Lanes.F32x4, dw * ys.get(Bytes.F32, y3 + dx));
+                IntVector p0 = e0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y, Lanes.LE))
+                        .add(o0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 32, Lanes.LE))).reinterpretAsInts();
+                IntVector p1 = e1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 16, Lanes.LE))
+                        .add(o1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 48, Lanes.LE))).reinterpretAsInts();
+                lo3 = ((FloatVector) p0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p0.lanewise(ASHR, 16)).convert(I2F, 0)).fma(d, lo3);
+                hi3 = ((FloatVector) p1.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p1.lanewise(ASHR, 16)).convert(I2F, 0)).fma(d, hi3);
+            }
+        }
+        out[o] = Lanes.hsum8(lo0.lane(0), lo0.lane(1), lo0.lane(2), lo0.lane(3), hi0.lane(0), hi0.lane(1), hi0.lane(2), hi0.lane(3));
+        out[o + 1 * outStride] = Lanes.hsum8(lo1.lane(0), lo1.lane(1), lo1.lane(2), lo1.lane(3), hi1.lane(0), hi1.lane(1), hi1.lane(2), hi1.lane(3));
+        out[o + 2 * outStride] = Lanes.hsum8(lo2.lane(0), lo2.lane(1), lo2.lane(2), lo2.lane(3), hi2.lane(0), hi2.lane(1), hi2.lane(2), hi2.lane(3));
+        out[o + 3 * outStride] = Lanes.hsum8(lo3.lane(0), lo3.lane(1), lo3.lane(2), lo3.lane(3), hi3.lane(0), hi3.lane(1), hi3.lane(2), hi3.lane(3));
+    }
 }

@@ -35,4 +35,12 @@ interface SplitWeights {
      * accumulator lanes as two 4-lane halves, the same integers and float order, so the same bits. Valid for every row.
      */
     float dotSplit128(int row, MemorySegment ys, long base);
+
+    /**
+     * {@link #dotSplit4} in 128-bit vectors: the same bits as four {@link #dotSplit128} calls, which is what types without a
+     * four-token form of their own run.
+     */
+    default void dotSplit4x128(int row, MemorySegment ys, long stride, int t, float[] out, int o, int outStride) {
+        for (int j = 0; j < 4; j++) out[o + j * outStride] = dotSplit128(row, ys, (t + j) * stride);
+    }
 }

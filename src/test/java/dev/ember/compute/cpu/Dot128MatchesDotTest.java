@@ -45,4 +45,36 @@ class Dot128MatchesDotTest {
             }
         }
     }
+
+    /** The four-token 128-bit form equals four single 128-bit dots, from any first token, with strided outputs. */
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    void fourTokensEqualFourDots(GgmlType type) {
+        Random rnd = new Random(91 + type.ordinal());
+        int cols = type.blockSize == 256 ? 256 * 3 : 32 * 37, rows = 5, tokens = 6;
+        WeightMatrix m = WeightMatrix.of(Blocks.tensor(type, rows, cols, Blocks.random(type, rows, cols, rnd)));
+        SplitWeights q = (SplitWeights) m;
+        GgmlType at = m.activationType();
+        long rb = Activations.rowBytes(at, cols);
+        int blocks = cols / type.blockSize;
+        ActivationSplit split = q.activationSplit();
+        long stride = split.rowBytes(blocks);
+        MemorySegment ys = Arena.ofAuto().allocate(stride * tokens, 64);
+        for (int t = 0; t < tokens; t++) {
+            MemorySegment xq = Arena.ofAuto().allocate(rb, 64);
+            Activations.quantize(at, Blocks.activations(cols, rnd), 0, cols, xq, 0);
+            split.split(xq, 0, blocks, ys.asSlice(t * stride, stride));
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int t = 0; t + 4 <= tokens; t++) {
+                float[] out = new float[3 + 4 * 7];
+                q.dotSplit4x128(r, ys, stride, t, out, 3, 7);
+                for (int j = 0; j < 4; j++) {
+                    float want = q.dotSplit128(r, ys, (t + j) * stride);
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(out[3 + 7 * j]),
+                            type + " row " + r + " token " + (t + j));
+                }
+            }
+        }
+    }
 }
