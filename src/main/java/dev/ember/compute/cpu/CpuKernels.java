@@ -20,7 +20,7 @@ public final class CpuKernels {
      * Null when {@link #vectorized()}; otherwise what runs instead and what it costs, for a start-up warning. Measured on
      * llama-1b, 2 threads, {@code -XX:MaxVectorSize=16} on an AVX-512 machine against the same JVM without the flag, two
      * alternating rounds (perf/RESULTS.md): the 128-bit kernels give Q4_0 pp32 21-27 / tg16 10-12 t/s (34-37 / 13-14 with
-     * 256-bit vectors), Q8_0 17-19 / 10-11 (35-37 / 14-15), Q4_K_M 5.6-6.7 / 5.3-5.7 (31-32 / 10-13); the scalar fallback
+     * 256-bit vectors), Q8_0 17-19 / 10-11 (35-37 / 14-15), Q4_K_M 7.2-7.5 / 4.2-6.3 (30-31 / 9-11); the scalar fallback
      * alone gave Q4_0 pp32 1.46, tg16 0.96 t/s.
      */
     public static String fallbackWarning() {

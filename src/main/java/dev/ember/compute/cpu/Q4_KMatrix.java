@@ -263,6 +263,183 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
                 + ((am0 + am2) + (am1 + am3));
     }
 
+    /**
+     * {@link #dotSplit128} against four split activation rows at once (tokens t..t+3, one {@link SplitQ8K} row every
+     * {@code stride} bytes): each superblock's scales and mins decoded and its nibbles unpacked once for the four
+     * ({@link #quarter4x128}); every token's integers and float order are those of {@code dotSplit128}, so the same bits.
+     */
+    @Override
+    public void dotSplit4x128(int row, MemorySegment ys, long stride, int t, float[] out, int o, int outStride) {
+        int[] part = PART4x128.get();
+        float am00 = 0, am01 = 0, am02 = 0, am03 = 0, am10 = 0, am11 = 0, am12 = 0, am13 = 0;   // am<token><lane>: mins terms
+        float am20 = 0, am21 = 0, am22 = 0, am23 = 0, am30 = 0, am31 = 0, am32 = 0, am33 = 0;
+        long w = rowOffset(row);
+        long x0 = t * stride, x1 = x0 + stride, x2 = x1 + stride, x3 = x2 + stride;
+        FloatVector lo0 = FloatVector.zero(Lanes.F32x4), lo1 = lo0, lo2 = lo0, lo3 = lo0, hi0 = lo0, hi1 = lo0, hi2 = lo0, hi3 = lo0;
+        for (int b = 0; b < blocks; b++, w += 144) {
+            long xb = (long) SplitQ8K.BLOCK_BYTES * b;
+            float dw = Float.float16ToFloat(data.get(Bytes.I16, w));
+            float dminW = Float.float16ToFloat(data.get(Bytes.I16, w + 2));
+            long s0 = data.get(Bytes.I64, w + 4);
+            int s1 = data.get(Bytes.I32, w + 12);
+            int mn0 = KScales.minK4(s0, s1, 0), mn1 = KScales.minK4(s0, s1, 1), mn2 = KScales.minK4(s0, s1, 2), mn3 = KScales.minK4(s0, s1, 3);
+            int mn4 = KScales.minK4(s0, s1, 4), mn5 = KScales.minK4(s0, s1, 5), mn6 = KScales.minK4(s0, s1, 6), mn7 = KScales.minK4(s0, s1, 7);
+            quarter4x128(w, ys, x0 + xb, stride, 0, KScales.scaleK4(s0, s1, 0), KScales.scaleK4(s0, s1, 1), part, 0);
+            quarter4x128(w, ys, x0 + xb, stride, 1, KScales.scaleK4(s0, s1, 2), KScales.scaleK4(s0, s1, 3), part, 8);
+            quarter4x128(w, ys, x0 + xb, stride, 2, KScales.scaleK4(s0, s1, 4), KScales.scaleK4(s0, s1, 5), part, 16);
+            quarter4x128(w, ys, x0 + xb, stride, 3, KScales.scaleK4(s0, s1, 6), KScales.scaleK4(s0, s1, 7), part, 24);
+            {   // token t + 0
+                long x = x0 + xb;
+                float yd = ys.get(Bytes.F32, x);
+                long l0 = ys.get(Bytes.I64, x + 4), l1 = ys.get(Bytes.I64, x + 12), l2 = ys.get(Bytes.I64, x + 20), l3 = ys.get(Bytes.I64, x + 28);
+                float dmin = -yd * dminW;
+                am00 = Math.fma(dmin, (float) (mn0 * bsumPair(l0, 0) + mn1 * bsumPair(l0, 1)), am00);
+                am01 = Math.fma(dmin, (float) (mn2 * bsumPair(l1, 0) + mn3 * bsumPair(l1, 1)), am01);
+                am02 = Math.fma(dmin, (float) (mn4 * bsumPair(l2, 0) + mn5 * bsumPair(l2, 1)), am02);
+                am03 = Math.fma(dmin, (float) (mn6 * bsumPair(l3, 0) + mn7 * bsumPair(l3, 1)), am03);
+                FloatVector d = FloatVector.broadcast(Lanes.F32x4, yd * dw);
+                int at = 32 * 0;
+                IntVector sumLo = IntVector.fromArray(Lanes.I32x4, part, at).add(IntVector.fromArray(Lanes.I32x4, part, at + 8))
+                        .add(IntVector.fromArray(Lanes.I32x4, part, at + 16)).add(IntVector.fromArray(Lanes.I32x4, part, at + 24));
+                IntVector sumHi = IntVector.fromArray(Lanes.I32x4, part, at + 4).add(IntVector.fromArray(Lanes.I32x4, part, at + 12))
+                        .add(IntVector.fromArray(Lanes.I32x4, part, at + 20)).add(IntVector.fromArray(Lanes.I32x4, part, at + 28));
+                lo0 = ((FloatVector) sumLo.convert(I2F, 0)).fma(d, lo0);
+                hi0 = ((FloatVector) sumHi.convert(I2F, 0)).fma(d, hi0);
+            }
+            {   // token t + 1
+                long x = x1 + xb;
+                float yd = ys.get(Bytes.F32, x);
+                long l0 = ys.get(Bytes.I64, x + 4), l1 = ys.get(Bytes.I64, x + 12), l2 = ys.get(Bytes.I64, x + 20), l3 = ys.get(Bytes.I64, x + 28);
+                float dmin = -yd * dminW;
+                am10 = Math.fma(dmin, (float) (mn0 * bsumPair(l0, 0) + mn1 * bsumPair(l0, 1)), am10);
+                am11 = Math.fma(dmin, (float) (mn2 * bsumPair(l1, 0) + mn3 * bsumPair(l1, 1)), am11);
+                am12 = Math.fma(dmin, (float) (mn4 * bsumPair(l2, 0) + mn5 * bsumPair(l2, 1)), am12);
+                am13 = Math.fma(dmin, (float) (mn6 * bsumPair(l3, 0) + mn7 * bsumPair(l3, 1)), am13);
+                FloatVector d = FloatVector.broadcast(Lanes.F32x4, yd * dw);
+                int at = 32 * 1;
+                IntVector sumLo = IntVector.fromArray(Lanes.I32x4, part, at).add(IntVector.fromArray(Lanes.I32x4, part, at + 8))
+                        .add(IntVector.fromArray(Lanes.I32x4, part, at + 16)).add(IntVector.fromArray(Lanes.I32x4, part, at + 24));
+                IntVector sumHi = IntVector.fromArray(Lanes.I32x4, part, at + 4).add(IntVector.fromArray(Lanes.I32x4, part, at + 12))
+                        .add(IntVector.fromArray(Lanes.I32x4, part, at + 20)).add(IntVector.fromArray(Lanes.I32x4, part, at + 28));
+                lo1 = ((FloatVector) sumLo.convert(I2F, 0)).fma(d, lo1);
+                hi1 = ((FloatVector) sumHi.convert(I2F, 0)).fma(d, hi1);
+            }
+            {   // token t + 2
+                long x = x2 + xb;
+                float yd = ys.get(Bytes.F32, x);
+                long l0 = ys.get(Bytes.I64, x + 4), l1 = ys.get(Bytes.I64, x + 12), l2 = ys.get(Bytes.I64, x + 20), l3 = ys.get(Bytes.I64, x + 28);
+                float dmin = -yd * dminW;
+                am20 = Math.fma(dmin, (float) (mn0 * bsumPair(l0, 0) + mn1 * bsumPair(l0, 1)), am20);
+                am21 = Math.fma(dmin, (float) (mn2 * bsumPair(l1, 0) + mn3 * bsumPair(l1, 1)), am21);
+                am22 = Math.fma(dmin, (float) (mn4 * bsumPair(l2, 0) + mn5 * bsumPair(l2, 1)), am22);
+                am23 = Math.fma(dmin, (float) (mn6 * bsumPair(l3, 0) + mn7 * bsumPair(l3, 1)), am23);
+                FloatVector d = FloatVector.broadcast(Lanes.F32x4, yd * dw);
+                int at = 32 * 2;
+                IntVector sumLo = IntVector.fromArray(Lanes.I32x4, part, at).add(IntVector.fromArray(Lanes.I32x4, part, at + 8))
+                        .add(IntVector.fromArray(Lanes.I32x4, part, at + 16)).add(IntVector.fromArray(Lanes.I32x4, part, at + 24));
+                IntVector sumHi = IntVector.fromArray(Lanes.I32x4, part, at + 4).add(IntVector.fromArray(Lanes.I32x4, part, at + 12))
+                        .add(IntVector.fromArray(Lanes.I32x4, part, at + 20)).add(IntVector.fromArray(Lanes.I32x4, part, at + 28));
+                lo2 = ((FloatVector) sumLo.convert(I2F, 0)).fma(d, lo2);
+                hi2 = ((FloatVector) sumHi.convert(I2F, 0)).fma(d, hi2);
+            }
+            {   // token t + 3
+                long x = x3 + xb;
+                float yd = ys.get(Bytes.F32, x);
+                long l0 = ys.get(Bytes.I64, x + 4), l1 = ys.get(Bytes.I64, x + 12), l2 = ys.get(Bytes.I64, x + 20), l3 = ys.get(Bytes.I64, x + 28);
+                float dmin = -yd * dminW;
+                am30 = Math.fma(dmin, (float) (mn0 * bsumPair(l0, 0) + mn1 * bsumPair(l0, 1)), am30);
+                am31 = Math.fma(dmin, (float) (mn2 * bsumPair(l1, 0) + mn3 * bsumPair(l1, 1)), am31);
+                am32 = Math.fma(dmin, (float) (mn4 * bsumPair(l2, 0) + mn5 * bsumPair(l2, 1)), am32);
+                am33 = Math.fma(dmin, (float) (mn6 * bsumPair(l3, 0) + mn7 * bsumPair(l3, 1)), am33);
+                FloatVector d = FloatVector.broadcast(Lanes.F32x4, yd * dw);
+                int at = 32 * 3;
+                IntVector sumLo = IntVector.fromArray(Lanes.I32x4, part, at).add(IntVector.fromArray(Lanes.I32x4, part, at + 8))
+                        .add(IntVector.fromArray(Lanes.I32x4, part, at + 16)).add(IntVector.fromArray(Lanes.I32x4, part, at + 24));
+                IntVector sumHi = IntVector.fromArray(Lanes.I32x4, part, at + 4).add(IntVector.fromArray(Lanes.I32x4, part, at + 12))
+                        .add(IntVector.fromArray(Lanes.I32x4, part, at + 20)).add(IntVector.fromArray(Lanes.I32x4, part, at + 28));
+                lo3 = ((FloatVector) sumLo.convert(I2F, 0)).fma(d, lo3);
+                hi3 = ((FloatVector) sumHi.convert(I2F, 0)).fma(d, hi3);
+            }
+        }
+        out[o] = Lanes.hsum8(lo0.lane(0), lo0.lane(1), lo0.lane(2), lo0.lane(3), hi0.lane(0), hi0.lane(1), hi0.lane(2), hi0.lane(3))
+                + ((am00 + am02) + (am01 + am03));
+        out[o + 1 * outStride] = Lanes.hsum8(lo1.lane(0), lo1.lane(1), lo1.lane(2), lo1.lane(3), hi1.lane(0), hi1.lane(1), hi1.lane(2), hi1.lane(3))
+                + ((am10 + am12) + (am11 + am13));
+        out[o + 2 * outStride] = Lanes.hsum8(lo2.lane(0), lo2.lane(1), lo2.lane(2), lo2.lane(3), hi2.lane(0), hi2.lane(1), hi2.lane(2), hi2.lane(3))
+                + ((am20 + am22) + (am21 + am23));
+        out[o + 3 * outStride] = Lanes.hsum8(lo3.lane(0), lo3.lane(1), lo3.lane(2), lo3.lane(3), hi3.lane(0), hi3.lane(1), hi3.lane(2), hi3.lane(3))
+                + ((am30 + am32) + (am31 + am33));
+    }
+
+    /** Per-thread int lanes of {@link #dotSplit4x128}: per token, per quarter, lanes 0..3 then 4..7. */
+    private static final ThreadLocal<int[]> PART4x128 = ThreadLocal.withInitial(() -> new int[128]);
+
+    /**
+     * {@link #quarter128} for four split activation rows ({@code ys[x + j * stride ..]}, j < 4), the quarter's nibbles
+     * unpacked once: token j's int lanes at {@code part[off + 32j ..]} (0..3) and {@code part[off + 32j + 4 ..]} (4..7).
+     */
+    private void quarter4x128(long w, MemorySegment ys, long x, long stride, int j, int scA, int scB, int[] part, int off) {
+        ShortVector q0 = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 16 + 32L * j, Lanes.LE);
+        ShortVector q1 = ShortVector.fromMemorySegment(Lanes.S16x8, data, w + 32 + 32L * j, Lanes.LE);
+        ShortVector e0 = q0.and((short) 0xF), o0 = q0.lanewise(LSHR, 8).and((short) 0xF);
+        ShortVector e1 = q0.lanewise(LSHR, 4).and((short) 0xF), o1 = q0.lanewise(LSHR, 12);
+        ShortVector e2 = q1.and((short) 0xF), o2 = q1.lanewise(LSHR, 8).and((short) 0xF);
+        ShortVector e3 = q1.lanewise(LSHR, 4).and((short) 0xF), o3 = q1.lanewise(LSHR, 12);
+        x += 64 + 128L * j;
+        {   // token 0
+            long y = x + 0 * stride;
+            IntVector l0 = e0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y, Lanes.LE))
+                    .add(o0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 32, Lanes.LE))).reinterpretAsInts();
+            IntVector h0 = e1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 64, Lanes.LE))
+                    .add(o1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 96, Lanes.LE))).reinterpretAsInts();
+            IntVector l1 = e2.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 16, Lanes.LE))
+                    .add(o2.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 48, Lanes.LE))).reinterpretAsInts();
+            IntVector h1 = e3.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 80, Lanes.LE))
+                    .add(o3.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 112, Lanes.LE))).reinterpretAsInts();
+            l0.mul(0x10001).lanewise(ASHR, 16).mul(scA).add(h0.mul(0x10001).lanewise(ASHR, 16).mul(scB)).intoArray(part, off + 0);
+            l1.mul(0x10001).lanewise(ASHR, 16).mul(scA).add(h1.mul(0x10001).lanewise(ASHR, 16).mul(scB)).intoArray(part, off + 4);
+        }
+        {   // token 1
+            long y = x + 1 * stride;
+            IntVector l0 = e0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y, Lanes.LE))
+                    .add(o0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 32, Lanes.LE))).reinterpretAsInts();
+            IntVector h0 = e1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 64, Lanes.LE))
+                    .add(o1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 96, Lanes.LE))).reinterpretAsInts();
+            IntVector l1 = e2.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 16, Lanes.LE))
+                    .add(o2.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 48, Lanes.LE))).reinterpretAsInts();
+            IntVector h1 = e3.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 80, Lanes.LE))
+                    .add(o3.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 112, Lanes.LE))).reinterpretAsInts();
+            l0.mul(0x10001).lanewise(ASHR, 16).mul(scA).add(h0.mul(0x10001).lanewise(ASHR, 16).mul(scB)).intoArray(part, off + 32);
+            l1.mul(0x10001).lanewise(ASHR, 16).mul(scA).add(h1.mul(0x10001).lanewise(ASHR, 16).mul(scB)).intoArray(part, off + 36);
+        }
+        {   // token 2
+            long y = x + 2 * stride;
+            IntVector l0 = e0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y, Lanes.LE))
+                    .add(o0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 32, Lanes.LE))).reinterpretAsInts();
+            IntVector h0 = e1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 64, Lanes.LE))
+                    .add(o1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 96, Lanes.LE))).reinterpretAsInts();
+            IntVector l1 = e2.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 16, Lanes.LE))
+                    .add(o2.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 48, Lanes.LE))).reinterpretAsInts();
+            IntVector h1 = e3.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 80, Lanes.LE))
+                    .add(o3.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 112, Lanes.LE))).reinterpretAsInts();
+            l0.mul(0x10001).lanewise(ASHR, 16).mul(scA).add(h0.mul(0x10001).lanewise(ASHR, 16).mul(scB)).intoArray(part, off + 64);
+            l1.mul(0x10001).lanewise(ASHR, 16).mul(scA).add(h1.mul(0x10001).lanewise(ASHR, 16).mul(scB)).intoArray(part, off + 68);
+        }
+        {   // token 3
+            long y = x + 3 * stride;
+            IntVector l0 = e0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y, Lanes.LE))
+                    .add(o0.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 32, Lanes.LE))).reinterpretAsInts();
+            IntVector h0 = e1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 64, Lanes.LE))
+                    .add(o1.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 96, Lanes.LE))).reinterpretAsInts();
+            IntVector l1 = e2.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 16, Lanes.LE))
+                    .add(o2.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 48, Lanes.LE))).reinterpretAsInts();
+            IntVector h1 = e3.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 80, Lanes.LE))
+                    .add(o3.mul(ShortVector.fromMemorySegment(Lanes.S16x8, ys, y + 112, Lanes.LE))).reinterpretAsInts();
+            l0.mul(0x10001).lanewise(ASHR, 16).mul(scA).add(h0.mul(0x10001).lanewise(ASHR, 16).mul(scB)).intoArray(part, off + 96);
+            l1.mul(0x10001).lanewise(ASHR, 16).mul(scA).add(h1.mul(0x10001).lanewise(ASHR, 16).mul(scB)).intoArray(part, off + 100);
+        }
+    }
+
     /** bsums[2k] + bsums[2k+1] for the pair k = 2i + half held in {@code l} (four int16 bsums, little-endian). */
     private static int bsumPair(long l, int half) {
         return (short) (l >>> (32 * half)) + (short) (l >>> (32 * half + 16));
