@@ -28,7 +28,7 @@ assert j['finish_reason']=='length'
 "; then ok "generate --temperature 0 reproduces llama.cpp's greedy tokens and text"; else bad "generate greedy"; cat "$tmp/gen.err"; fi
 
 # 1b. Where the JVM offers only 128-bit vectors (NEON-class CPUs; here -XX:MaxVectorSize=16) Q4_0, Q8_0, Q4_K and Q6_K
-#     matrices run 128-bit kernels and the rest the scalar fallback: llama.cpp's 64 greedy tokens on the synthetic
+#     matrices and attention run 128-bit kernels, other weight types the scalar fallback: llama.cpp's 64 greedy tokens on the synthetic
 #     Q4_0 / Q8_0 / Q4_K_M (Q4_K + Q6_K) / Q6_K models and on stories260K-f32 (all scalar), and a warning on stderr saying so;
 #     the vectorized run above has none. (The launcher's stderr filter writes asynchronously: wait for the line.)
 for m in synth-llama-spm-256-q4_0 synth-llama-spm-256-q8_0 synth-llama-spm-256-q4_k_m synth-llama-spm-256-q6_k stories260K-f32; do

@@ -27,8 +27,8 @@ public final class CpuKernels {
         if (vectorized()) return null;
         if (Lanes.NARROW) {
             return "CPU kernels run 128-bit vectors: this JVM offers 128-bit vectors (the full kernels need 256: AVX2 / "
-                    + "AVX-512, or 256-bit SVE); Q4_0, Q8_0, Q4_K and Q6_K matrices use 128-bit kernels, other weight types, "
-                    + "attention and the norms the scalar fallback: expect 1.3-2.5x lower decode and 1.3-5x lower prefill speed "
+                    + "AVX-512, or 256-bit SVE); Q4_0, Q8_0, Q4_K and Q6_K matrices and attention use 128-bit kernels, other "
+                    + "weight types the scalar fallback: expect 1.3-2.5x lower decode and 1.3-5x lower prefill speed "
                     + "than on an AVX2 machine (Q4_K_M the slowest)";
         }
         String why = Boolean.getBoolean("ember.vector.disable")

@@ -38,6 +38,8 @@ public final class GgmlDot {
                 a1.intoArray(acc, 8);
                 a2.intoArray(acc, 16);
                 a3.intoArray(acc, 24);
+            } else if (Lanes.NARROW) {
+                lanes128(x, xo, y, yo, np, acc);
             } else {
                 java.util.Arrays.fill(acc, 0, LANES, 0f);
                 for (int i = 0; i < np; i++) acc[i & 31] = Math.fma(x[xo + i], y[yo + i], acc[i & 31]);
@@ -46,6 +48,32 @@ public final class GgmlDot {
         }
         for (int i = np; i < n; i++) sum = Math.fma(x[xo + i], y[yo + i], sum);
         return sum;
+    }
+
+    /**
+     * The 32 accumulator lanes of {@link #vecDotF32} over {@code np} (a multiple of 32) elements into {@code acc[0..32)},
+     * in 128-bit vectors: eight 4-lane halves of ggml's four 8-lane accumulators, lane-wise FMAs, so the same bits.
+     */
+    static void lanes128(float[] x, int xo, float[] y, int yo, int np, float[] acc) {
+        FloatVector a0 = FloatVector.zero(Lanes.F32x4), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int i = 0; i < np; i += 32) {
+            a0 = FloatVector.fromArray(Lanes.F32x4, x, xo + i).fma(FloatVector.fromArray(Lanes.F32x4, y, yo + i), a0);
+            a1 = FloatVector.fromArray(Lanes.F32x4, x, xo + i + 4).fma(FloatVector.fromArray(Lanes.F32x4, y, yo + i + 4), a1);
+            a2 = FloatVector.fromArray(Lanes.F32x4, x, xo + i + 8).fma(FloatVector.fromArray(Lanes.F32x4, y, yo + i + 8), a2);
+            a3 = FloatVector.fromArray(Lanes.F32x4, x, xo + i + 12).fma(FloatVector.fromArray(Lanes.F32x4, y, yo + i + 12), a3);
+            a4 = FloatVector.fromArray(Lanes.F32x4, x, xo + i + 16).fma(FloatVector.fromArray(Lanes.F32x4, y, yo + i + 16), a4);
+            a5 = FloatVector.fromArray(Lanes.F32x4, x, xo + i + 20).fma(FloatVector.fromArray(Lanes.F32x4, y, yo + i + 20), a5);
+            a6 = FloatVector.fromArray(Lanes.F32x4, x, xo + i + 24).fma(FloatVector.fromArray(Lanes.F32x4, y, yo + i + 24), a6);
+            a7 = FloatVector.fromArray(Lanes.F32x4, x, xo + i + 28).fma(FloatVector.fromArray(Lanes.F32x4, y, yo + i + 28), a7);
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, 4);
+        a2.intoArray(acc, 8);
+        a3.intoArray(acc, 12);
+        a4.intoArray(acc, 16);
+        a5.intoArray(acc, 20);
+        a6.intoArray(acc, 24);
+        a7.intoArray(acc, 28);
     }
 
     /** GGML_F32x8_REDUCE of four 8-lane accumulators acc[off + 8j + lane]: (a0 + a2) + (a1 + a3), then lanes. */
@@ -70,15 +98,18 @@ public final class GgmlDot {
     public static void accumulatePv(float[] acc, int lane, float[] v, int vo, float p, int n) {
         int base = lane * n;
         int d = 0;
-        if (Lanes.ENABLED) {
-            FloatVector pv = FloatVector.broadcast(Lanes.F32x8, p);
-            for (; d + 8 <= n; d += 8) {
-                FloatVector.fromArray(Lanes.F32x8, v, vo + d).fma(pv, FloatVector.fromArray(Lanes.F32x8, acc, base + d))
-                        .intoArray(acc, base + d);
+        if (Lanes.ENABLED || Lanes.NARROW) {   // element-wise FMAs: any vector width gives the same bits
+            FloatVector pv = FloatVector.broadcast(PV, p);
+            int step = PV.length();
+            for (; d + step <= n; d += step) {
+                FloatVector.fromArray(PV, v, vo + d).fma(pv, FloatVector.fromArray(PV, acc, base + d)).intoArray(acc, base + d);
             }
         }
         for (; d < n; d++) acc[base + d] = Math.fma(v[vo + d], p, acc[base + d]);
     }
+
+    /** The vectors of {@link #accumulatePv}: 8 lanes with the full kernels, 4 where the JVM's vectors are 128 bits wide. */
+    private static final jdk.incubator.vector.VectorSpecies<Float> PV = Lanes.ENABLED ? Lanes.F32x8 : Lanes.F32x4;
 
     /** {@link #reduce32} of the 32 lanes {@code acc[l * n + d]}, l < 32 (the layout of {@link #accumulatePv}). */
     public static float reduceStrided(float[] acc, int d, int n, float[] tmp) {

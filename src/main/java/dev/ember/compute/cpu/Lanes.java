@@ -53,7 +53,8 @@ final class Lanes {
     /**
      * True when the machine's vectors are 128 bits wide (NEON on Apple silicon, Graviton 2 / 4 and Ampere; x86 with
      * {@code -XX:MaxVectorSize=16}): the {@link SplitWeights} types then run their 128-bit dots, which keep the same eight
-     * ggml lanes as two 4-lane halves (same bits as the 256-bit kernels), and the other paths the scalar fallback.
+     * ggml lanes as two 4-lane halves (same bits as the 256-bit kernels), so do the attention products ({@link GgmlDot}),
+     * and the other weight types run the scalar fallback.
      */
     static final boolean NARROW = !ENABLED && FloatVector.SPECIES_PREFERRED.vectorBitSize() == 128
             && !Boolean.getBoolean("ember.vector.disable");

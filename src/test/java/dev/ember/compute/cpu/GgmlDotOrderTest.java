@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The vectorized attention products keep ggml_vec_dot_f32's summation order bit for bit: Q·K (four 8-lane accumulators,
  * element i in lane i mod 32) and P·V (per output dimension, position t in lane t mod 32), checked against the plain
- * scalar loops of that order for head sizes with and without 8- and 32-element tails.
+ * scalar loops of that order for head sizes with and without 8- and 32-element tails; Q·K's 128-bit form as well.
  */
 class GgmlDotOrderTest {
 
@@ -33,6 +33,21 @@ class GgmlDotOrderTest {
             for (int i = 0; i < y.length; i++) y[i] = (float) r.nextGaussian();
             float got = GgmlDot.vecDotF32(x, 3, y, 5, n, new float[32]);
             assertEquals(Float.floatToRawIntBits(scalarDot(x, 3, y, 5, n)), Float.floatToRawIntBits(got), "n " + n);
+        }
+    }
+
+    /** The 128-bit form (what machines with 128-bit vectors run) gives the same 32 accumulator lanes bit for bit. */
+    @Test
+    void qkLanes128MatchScalarOrder() {
+        Random r = new Random(7);
+        for (int np : new int[] {32, 64, 128, 256}) {
+            float[] x = new float[np + 3], y = new float[np + 5];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            for (int i = 0; i < y.length; i++) y[i] = (float) r.nextGaussian();
+            float[] want = new float[32], got = new float[32];
+            for (int i = 0; i < np; i++) want[i & 31] = Math.fma(x[3 + i], y[5 + i], want[i & 31]);
+            GgmlDot.lanes128(x, 3, y, 5, np, got);
+            for (int l = 0; l < 32; l++) assertEquals(Float.floatToRawIntBits(want[l]), Float.floatToRawIntBits(got[l]), "np " + np + " lane " + l);
         }
     }
 
