@@ -36,8 +36,8 @@ public final class ComputeTarget implements AutoCloseable {
     }
 
     /**
-     * Null, or a warning for the start-up log: on the CPU, that this JVM runs the scalar fallback instead of the
-     * Vector API kernels ({@link dev.ember.compute.cpu.CpuKernels}).
+     * Null, or a warning for the start-up log: on the CPU, that this JVM runs the 128-bit kernels or the scalar fallback
+     * instead of the full Vector API kernels ({@link dev.ember.compute.cpu.CpuKernels}).
      */
     public String warning() {
         return backend == null ? dev.ember.compute.cpu.CpuKernels.fallbackWarning() : null;

@@ -139,28 +139,16 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
             // the 12 scale bytes as a long and an int; get_scale_min_k4 on registers
             long s0 = data.get(Bytes.I64, w + 4);
             int s1 = data.get(Bytes.I32, w + 12);
-            int b0 = (int) s0 & 0xFF, b1 = (int) (s0 >>> 8) & 0xFF, b2 = (int) (s0 >>> 16) & 0xFF, b3 = (int) (s0 >>> 24) & 0xFF;
-            int b4 = (int) (s0 >>> 32) & 0xFF, b5 = (int) (s0 >>> 40) & 0xFF, b6 = (int) (s0 >>> 48) & 0xFF, b7 = (int) (s0 >>> 56) & 0xFF;
-            int b8 = s1 & 0xFF, b9 = (s1 >>> 8) & 0xFF, b10 = (s1 >>> 16) & 0xFF, b11 = (s1 >>> 24) & 0xFF;
-            int sc0 = b0 & 63, sc1 = b1 & 63, sc2 = b2 & 63, sc3 = b3 & 63;
-            int sc4 = (b8 & 0xF) | ((b0 >> 6) << 4), sc5 = (b9 & 0xF) | ((b1 >> 6) << 4);
-            int sc6 = (b10 & 0xF) | ((b2 >> 6) << 4), sc7 = (b11 & 0xF) | ((b3 >> 6) << 4);
-            int m0 = b4 & 63, m1 = b5 & 63, m2 = b6 & 63, m3 = b7 & 63;
-            int m4 = (b8 >> 4) | ((b4 >> 6) << 4), m5 = (b9 >> 4) | ((b5 >> 6) << 4);
-            int m6 = (b10 >> 4) | ((b6 >> 6) << 4), m7 = (b11 >> 4) | ((b7 >> 6) << 4);
+            int sc0 = KScales.scaleK4(s0, s1, 0), sc1 = KScales.scaleK4(s0, s1, 1);
+            int sc2 = KScales.scaleK4(s0, s1, 2), sc3 = KScales.scaleK4(s0, s1, 3);
+            int sc4 = KScales.scaleK4(s0, s1, 4), sc5 = KScales.scaleK4(s0, s1, 5);
+            int sc6 = KScales.scaleK4(s0, s1, 6), sc7 = KScales.scaleK4(s0, s1, 7);
             {
-                long l0 = ys.get(Bytes.I64, x + 4), l1 = ys.get(Bytes.I64, x + 12);
-                long l2 = ys.get(Bytes.I64, x + 20), l3 = ys.get(Bytes.I64, x + 28);
-                // q8s[k] = bsums[2k] + bsums[2k+1]
-                int q0 = (short) l0 + (short) (l0 >>> 16), q1 = (short) (l0 >>> 32) + (short) (l0 >>> 48);
-                int q2 = (short) l1 + (short) (l1 >>> 16), q3 = (short) (l1 >>> 32) + (short) (l1 >>> 48);
-                int q4 = (short) l2 + (short) (l2 >>> 16), q5 = (short) (l2 >>> 32) + (short) (l2 >>> 48);
-                int q6 = (short) l3 + (short) (l3 >>> 16), q7 = (short) (l3 >>> 32) + (short) (l3 >>> 48);
                 float dmin = -yd * dminW;
-                am0 = Math.fma(dmin, (float) (m0 * q0 + m1 * q1), am0);
-                am1 = Math.fma(dmin, (float) (m2 * q2 + m3 * q3), am1);
-                am2 = Math.fma(dmin, (float) (m4 * q4 + m5 * q5), am2);
-                am3 = Math.fma(dmin, (float) (m6 * q6 + m7 * q7), am3);
+                am0 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 4), 0), am0);
+                am1 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 12), 1), am1);
+                am2 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 20), 2), am2);
+                am3 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 28), 3), am3);
             }
             IntVector sumi = IntVector.zero(Lanes.I32x8);
             {
@@ -243,11 +231,10 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
             float dmin = -yd * Float.float16ToFloat(data.get(Bytes.I16, w + 2));
             long s0 = data.get(Bytes.I64, w + 4);
             int s1 = data.get(Bytes.I32, w + 12);
-            long l0 = ys.get(Bytes.I64, x + 4), l1 = ys.get(Bytes.I64, x + 12), l2 = ys.get(Bytes.I64, x + 20), l3 = ys.get(Bytes.I64, x + 28);
-            am0 = Math.fma(dmin, (float) (KScales.minK4(s0, s1, 0) * bsumPair(l0, 0) + KScales.minK4(s0, s1, 1) * bsumPair(l0, 1)), am0);
-            am1 = Math.fma(dmin, (float) (KScales.minK4(s0, s1, 2) * bsumPair(l1, 0) + KScales.minK4(s0, s1, 3) * bsumPair(l1, 1)), am1);
-            am2 = Math.fma(dmin, (float) (KScales.minK4(s0, s1, 4) * bsumPair(l2, 0) + KScales.minK4(s0, s1, 5) * bsumPair(l2, 1)), am2);
-            am3 = Math.fma(dmin, (float) (KScales.minK4(s0, s1, 6) * bsumPair(l3, 0) + KScales.minK4(s0, s1, 7) * bsumPair(l3, 1)), am3);
+            am0 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 4), 0), am0);
+            am1 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 12), 1), am1);
+            am2 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 20), 2), am2);
+            am3 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 28), 3), am3);
             quarter128(w, ys, x, 0, KScales.scaleK4(s0, s1, 0), KScales.scaleK4(s0, s1, 1), part, 0);
             quarter128(w, ys, x, 1, KScales.scaleK4(s0, s1, 2), KScales.scaleK4(s0, s1, 3), part, 8);
             quarter128(w, ys, x, 2, KScales.scaleK4(s0, s1, 4), KScales.scaleK4(s0, s1, 5), part, 16);
@@ -282,8 +269,6 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
             float dminW = Float.float16ToFloat(data.get(Bytes.I16, w + 2));
             long s0 = data.get(Bytes.I64, w + 4);
             int s1 = data.get(Bytes.I32, w + 12);
-            int mn0 = KScales.minK4(s0, s1, 0), mn1 = KScales.minK4(s0, s1, 1), mn2 = KScales.minK4(s0, s1, 2), mn3 = KScales.minK4(s0, s1, 3);
-            int mn4 = KScales.minK4(s0, s1, 4), mn5 = KScales.minK4(s0, s1, 5), mn6 = KScales.minK4(s0, s1, 6), mn7 = KScales.minK4(s0, s1, 7);
             quarter4x128(w, ys, x0 + xb, stride, 0, KScales.scaleK4(s0, s1, 0), KScales.scaleK4(s0, s1, 1), part, 0);
             quarter4x128(w, ys, x0 + xb, stride, 1, KScales.scaleK4(s0, s1, 2), KScales.scaleK4(s0, s1, 3), part, 8);
             quarter4x128(w, ys, x0 + xb, stride, 2, KScales.scaleK4(s0, s1, 4), KScales.scaleK4(s0, s1, 5), part, 16);
@@ -291,12 +276,11 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
             {   // token t + 0
                 long x = x0 + xb;
                 float yd = ys.get(Bytes.F32, x);
-                long l0 = ys.get(Bytes.I64, x + 4), l1 = ys.get(Bytes.I64, x + 12), l2 = ys.get(Bytes.I64, x + 20), l3 = ys.get(Bytes.I64, x + 28);
                 float dmin = -yd * dminW;
-                am00 = Math.fma(dmin, (float) (mn0 * bsumPair(l0, 0) + mn1 * bsumPair(l0, 1)), am00);
-                am01 = Math.fma(dmin, (float) (mn2 * bsumPair(l1, 0) + mn3 * bsumPair(l1, 1)), am01);
-                am02 = Math.fma(dmin, (float) (mn4 * bsumPair(l2, 0) + mn5 * bsumPair(l2, 1)), am02);
-                am03 = Math.fma(dmin, (float) (mn6 * bsumPair(l3, 0) + mn7 * bsumPair(l3, 1)), am03);
+                am00 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 4), 0), am00);
+                am01 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 12), 1), am01);
+                am02 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 20), 2), am02);
+                am03 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 28), 3), am03);
                 FloatVector d = FloatVector.broadcast(Lanes.F32x4, yd * dw);
                 int at = 32 * 0;
                 IntVector sumLo = IntVector.fromArray(Lanes.I32x4, part, at).add(IntVector.fromArray(Lanes.I32x4, part, at + 8))
@@ -309,12 +293,11 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
             {   // token t + 1
                 long x = x1 + xb;
                 float yd = ys.get(Bytes.F32, x);
-                long l0 = ys.get(Bytes.I64, x + 4), l1 = ys.get(Bytes.I64, x + 12), l2 = ys.get(Bytes.I64, x + 20), l3 = ys.get(Bytes.I64, x + 28);
                 float dmin = -yd * dminW;
-                am10 = Math.fma(dmin, (float) (mn0 * bsumPair(l0, 0) + mn1 * bsumPair(l0, 1)), am10);
-                am11 = Math.fma(dmin, (float) (mn2 * bsumPair(l1, 0) + mn3 * bsumPair(l1, 1)), am11);
-                am12 = Math.fma(dmin, (float) (mn4 * bsumPair(l2, 0) + mn5 * bsumPair(l2, 1)), am12);
-                am13 = Math.fma(dmin, (float) (mn6 * bsumPair(l3, 0) + mn7 * bsumPair(l3, 1)), am13);
+                am10 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 4), 0), am10);
+                am11 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 12), 1), am11);
+                am12 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 20), 2), am12);
+                am13 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 28), 3), am13);
                 FloatVector d = FloatVector.broadcast(Lanes.F32x4, yd * dw);
                 int at = 32 * 1;
                 IntVector sumLo = IntVector.fromArray(Lanes.I32x4, part, at).add(IntVector.fromArray(Lanes.I32x4, part, at + 8))
@@ -327,12 +310,11 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
             {   // token t + 2
                 long x = x2 + xb;
                 float yd = ys.get(Bytes.F32, x);
-                long l0 = ys.get(Bytes.I64, x + 4), l1 = ys.get(Bytes.I64, x + 12), l2 = ys.get(Bytes.I64, x + 20), l3 = ys.get(Bytes.I64, x + 28);
                 float dmin = -yd * dminW;
-                am20 = Math.fma(dmin, (float) (mn0 * bsumPair(l0, 0) + mn1 * bsumPair(l0, 1)), am20);
-                am21 = Math.fma(dmin, (float) (mn2 * bsumPair(l1, 0) + mn3 * bsumPair(l1, 1)), am21);
-                am22 = Math.fma(dmin, (float) (mn4 * bsumPair(l2, 0) + mn5 * bsumPair(l2, 1)), am22);
-                am23 = Math.fma(dmin, (float) (mn6 * bsumPair(l3, 0) + mn7 * bsumPair(l3, 1)), am23);
+                am20 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 4), 0), am20);
+                am21 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 12), 1), am21);
+                am22 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 20), 2), am22);
+                am23 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 28), 3), am23);
                 FloatVector d = FloatVector.broadcast(Lanes.F32x4, yd * dw);
                 int at = 32 * 2;
                 IntVector sumLo = IntVector.fromArray(Lanes.I32x4, part, at).add(IntVector.fromArray(Lanes.I32x4, part, at + 8))
@@ -345,12 +327,11 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
             {   // token t + 3
                 long x = x3 + xb;
                 float yd = ys.get(Bytes.F32, x);
-                long l0 = ys.get(Bytes.I64, x + 4), l1 = ys.get(Bytes.I64, x + 12), l2 = ys.get(Bytes.I64, x + 20), l3 = ys.get(Bytes.I64, x + 28);
                 float dmin = -yd * dminW;
-                am30 = Math.fma(dmin, (float) (mn0 * bsumPair(l0, 0) + mn1 * bsumPair(l0, 1)), am30);
-                am31 = Math.fma(dmin, (float) (mn2 * bsumPair(l1, 0) + mn3 * bsumPair(l1, 1)), am31);
-                am32 = Math.fma(dmin, (float) (mn4 * bsumPair(l2, 0) + mn5 * bsumPair(l2, 1)), am32);
-                am33 = Math.fma(dmin, (float) (mn6 * bsumPair(l3, 0) + mn7 * bsumPair(l3, 1)), am33);
+                am30 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 4), 0), am30);
+                am31 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 12), 1), am31);
+                am32 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 20), 2), am32);
+                am33 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 28), 3), am33);
                 FloatVector d = FloatVector.broadcast(Lanes.F32x4, yd * dw);
                 int at = 32 * 3;
                 IntVector sumLo = IntVector.fromArray(Lanes.I32x4, part, at).add(IntVector.fromArray(Lanes.I32x4, part, at + 8))
@@ -440,9 +421,14 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
         }
     }
 
-    /** bsums[2k] + bsums[2k+1] for the pair k = 2i + half held in {@code l} (four int16 bsums, little-endian). */
-    private static int bsumPair(long l, int half) {
-        return (short) (l >>> (32 * half)) + (short) (l >>> (32 * half + 16));
+    /**
+     * Lane p of ggml's {@code _mm_madd_epi16(mins, q8s)}: m[2p] * q8s[2p] + m[2p+1] * q8s[2p+1], with the mins decoded from
+     * the 12 scale bytes held as {@code s0} / {@code s1} ({@link KScales#minK4(long, int, int)}) and q8s[k] = bsums[2k] +
+     * bsums[2k+1] from {@code bsums} = bsums[4p .. 4p+3] (four int16, little-endian). {@link #minPair} on registers.
+     */
+    private static int minTerm(long s0, int s1, long bsums, int p) {
+        int q0 = (short) bsums + (short) (bsums >>> 16), q1 = (short) (bsums >>> 32) + (short) (bsums >>> 48);
+        return KScales.minK4(s0, s1, 2 * p) * q0 + KScales.minK4(s0, s1, 2 * p + 1) * q1;
     }
 
     /** Per-thread int lanes of {@link #dotSplit128}: per quarter, lanes 0..3 then 4..7. */
