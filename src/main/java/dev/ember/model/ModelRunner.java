@@ -182,7 +182,7 @@ public final class ModelRunner implements Forward {
                     GgmlDot.accumulatePv(acc, t & (lanes - 1), values, table.slot(t) * kvDim + kvOff, s[t], hd);
                 }
                 int outOff = i * qDim + h * hd;
-                for (int d = 0; d < hd; d++) att[outOff + d] = GgmlDot.reduceStrided(acc, d, hd, sc.dotLanes);
+                GgmlDot.reduceLaneMajor(acc, hd, att, outOff, sc.dotLanes);
             }
         });
     }

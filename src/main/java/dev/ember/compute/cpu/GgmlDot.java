@@ -1,6 +1,7 @@
 package dev.ember.compute.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Float dot products in the exact summation order of ggml's AVX2 {@code ggml_vec_dot_f32}: four 8-lane
@@ -34,27 +35,29 @@ public final class GgmlDot {
                     a2 = FloatVector.fromArray(Lanes.F32x8, x, xo + i + 16).fma(FloatVector.fromArray(Lanes.F32x8, y, yo + i + 16), a2);
                     a3 = FloatVector.fromArray(Lanes.F32x8, x, xo + i + 24).fma(FloatVector.fromArray(Lanes.F32x8, y, yo + i + 24), a3);
                 }
-                a0.intoArray(acc, 0);
-                a1.intoArray(acc, 8);
-                a2.intoArray(acc, 16);
-                a3.intoArray(acc, 24);
+                // reduce32 in registers, the same additions: l_k = (lane k + lane k+16) + (lane k+8 + lane k+24), then
+                // Lanes.reduce8: t_k = l_k + l_{k+4}, (t0 + t1) + (t2 + t3)
+                FloatVector l = a0.add(a2).add(a1.add(a3));
+                FloatVector t = l.add(l.rearrange(SWAP_HALVES));
+                FloatVector u = t.add(t.rearrange(SWAP_PAIRS));
+                sum = u.lane(0) + u.lane(2);
             } else if (Lanes.NARROW) {
-                lanes128(x, xo, y, yo, np, acc);
+                sum = sum128(x, xo, y, yo, np);
             } else {
                 java.util.Arrays.fill(acc, 0, LANES, 0f);
                 for (int i = 0; i < np; i++) acc[i & 31] = Math.fma(x[xo + i], y[yo + i], acc[i & 31]);
+                sum = reduce32(acc, 0);
             }
-            sum = reduce32(acc, 0);
         }
         for (int i = np; i < n; i++) sum = Math.fma(x[xo + i], y[yo + i], sum);
         return sum;
     }
 
     /**
-     * The 32 accumulator lanes of {@link #vecDotF32} over {@code np} (a multiple of 32) elements into {@code acc[0..32)},
-     * in 128-bit vectors: eight 4-lane halves of ggml's four 8-lane accumulators, lane-wise FMAs, so the same bits.
+     * {@link #vecDotF32} over {@code np} (a multiple of 32) elements in 128-bit vectors: eight 4-lane halves of ggml's four
+     * 8-lane accumulators with lane-wise FMAs, then {@link #reduce32}'s additions in registers, so the same bits.
      */
-    static void lanes128(float[] x, int xo, float[] y, int yo, int np, float[] acc) {
+    static float sum128(float[] x, int xo, float[] y, int yo, int np) {
         FloatVector a0 = FloatVector.zero(Lanes.F32x4), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         for (int i = 0; i < np; i += 32) {
             a0 = FloatVector.fromArray(Lanes.F32x4, x, xo + i).fma(FloatVector.fromArray(Lanes.F32x4, y, yo + i), a0);
@@ -66,15 +69,20 @@ public final class GgmlDot {
             a6 = FloatVector.fromArray(Lanes.F32x4, x, xo + i + 24).fma(FloatVector.fromArray(Lanes.F32x4, y, yo + i + 24), a6);
             a7 = FloatVector.fromArray(Lanes.F32x4, x, xo + i + 28).fma(FloatVector.fromArray(Lanes.F32x4, y, yo + i + 28), a7);
         }
-        a0.intoArray(acc, 0);
-        a1.intoArray(acc, 4);
-        a2.intoArray(acc, 8);
-        a3.intoArray(acc, 12);
-        a4.intoArray(acc, 16);
-        a5.intoArray(acc, 20);
-        a6.intoArray(acc, 24);
-        a7.intoArray(acc, 28);
+        // a0..a7 hold lanes 0-3, 4-7, ..., 28-31: l_k = (lane k + lane k+16) + (lane k+8 + lane k+24) for k < 4 and k + 4,
+        // t_k = l_k + l_{k+4}, then (t0 + t1) + (t2 + t3)
+        FloatVector t = a0.add(a4).add(a2.add(a6)).add(a1.add(a5).add(a3.add(a7)));
+        FloatVector u = t.add(t.rearrange(SWAP_PAIRS_128));
+        return u.lane(0) + u.lane(2);
     }
+
+    /** Neighbouring lanes of a 4-lane vector swapped. */
+    private static final VectorShuffle<Float> SWAP_PAIRS_128 = VectorShuffle.fromValues(Lanes.F32x4, 1, 0, 3, 2);
+
+    /** Lanes [4..7, 0..3] of an 8-lane vector: t_k = l_k + l_{k+4} in lanes 0..3. */
+    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromValues(Lanes.F32x8, 4, 5, 6, 7, 0, 1, 2, 3);
+    /** Neighbouring lanes swapped: u_0 = t_0 + t_1, u_2 = t_2 + t_3. */
+    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromValues(Lanes.F32x8, 1, 0, 3, 2, 5, 4, 7, 6);
 
     /** GGML_F32x8_REDUCE of four 8-lane accumulators acc[off + 8j + lane]: (a0 + a2) + (a1 + a3), then lanes. */
     public static float reduce32(float[] acc, int off) {
@@ -110,6 +118,41 @@ public final class GgmlDot {
 
     /** The vectors of {@link #accumulatePv}: 8 lanes with the full kernels, 4 where the JVM's vectors are 128 bits wide. */
     private static final jdk.incubator.vector.VectorSpecies<Float> PV = Lanes.ENABLED ? Lanes.F32x8 : Lanes.F32x4;
+
+    /**
+     * {@code out[outOff + d] = reduceStrided(acc, d, n)} for every d < n: the P·V outputs of one head. Vectors over
+     * consecutive d carry out {@link #reduce32}'s additions lane-wise (each output sees the same additions in the same
+     * order), the dimensions past the last whole vector go through {@link #reduceStrided}.
+     */
+    public static void reduceLaneMajor(float[] acc, int n, float[] out, int outOff, float[] tmp) {
+        int d = 0;
+        if (Lanes.ENABLED || Lanes.NARROW) {
+            int step = PV.length();
+            for (; d + step <= n; d += step) {
+                // l_k = (lane k + lane k+16) + (lane k+8 + lane k+24), k < 8, each a vector over d..d+step
+                FloatVector l0 = FloatVector.fromArray(PV, acc, d).add(FloatVector.fromArray(PV, acc, 16 * n + d))
+                        .add(FloatVector.fromArray(PV, acc, 8 * n + d).add(FloatVector.fromArray(PV, acc, 24 * n + d)));
+                FloatVector l1 = FloatVector.fromArray(PV, acc, n + d).add(FloatVector.fromArray(PV, acc, 17 * n + d))
+                        .add(FloatVector.fromArray(PV, acc, 9 * n + d).add(FloatVector.fromArray(PV, acc, 25 * n + d)));
+                FloatVector l2 = FloatVector.fromArray(PV, acc, 2 * n + d).add(FloatVector.fromArray(PV, acc, 18 * n + d))
+                        .add(FloatVector.fromArray(PV, acc, 10 * n + d).add(FloatVector.fromArray(PV, acc, 26 * n + d)));
+                FloatVector l3 = FloatVector.fromArray(PV, acc, 3 * n + d).add(FloatVector.fromArray(PV, acc, 19 * n + d))
+                        .add(FloatVector.fromArray(PV, acc, 11 * n + d).add(FloatVector.fromArray(PV, acc, 27 * n + d)));
+                FloatVector l4 = FloatVector.fromArray(PV, acc, 4 * n + d).add(FloatVector.fromArray(PV, acc, 20 * n + d))
+                        .add(FloatVector.fromArray(PV, acc, 12 * n + d).add(FloatVector.fromArray(PV, acc, 28 * n + d)));
+                FloatVector l5 = FloatVector.fromArray(PV, acc, 5 * n + d).add(FloatVector.fromArray(PV, acc, 21 * n + d))
+                        .add(FloatVector.fromArray(PV, acc, 13 * n + d).add(FloatVector.fromArray(PV, acc, 29 * n + d)));
+                FloatVector l6 = FloatVector.fromArray(PV, acc, 6 * n + d).add(FloatVector.fromArray(PV, acc, 22 * n + d))
+                        .add(FloatVector.fromArray(PV, acc, 14 * n + d).add(FloatVector.fromArray(PV, acc, 30 * n + d)));
+                FloatVector l7 = FloatVector.fromArray(PV, acc, 7 * n + d).add(FloatVector.fromArray(PV, acc, 23 * n + d))
+                        .add(FloatVector.fromArray(PV, acc, 15 * n + d).add(FloatVector.fromArray(PV, acc, 31 * n + d)));
+                // Lanes.reduce8: t_k = l_k + l_{k+4}, then (t0 + t1) + (t2 + t3)
+                FloatVector t0 = l0.add(l4), t1 = l1.add(l5), t2 = l2.add(l6), t3 = l3.add(l7);
+                t0.add(t1).add(t2.add(t3)).intoArray(out, outOff + d);
+            }
+        }
+        for (; d < n; d++) out[outOff + d] = reduceStrided(acc, d, n, tmp);
+    }
 
     /** {@link #reduce32} of the 32 lanes {@code acc[l * n + d]}, l < 32 (the layout of {@link #accumulatePv}). */
     public static float reduceStrided(float[] acc, int d, int n, float[] tmp) {

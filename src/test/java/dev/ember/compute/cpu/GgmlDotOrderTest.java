@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The vectorized attention products keep ggml_vec_dot_f32's summation order bit for bit: Q·K (four 8-lane accumulators,
  * element i in lane i mod 32) and P·V (per output dimension, position t in lane t mod 32), checked against the plain
- * scalar loops of that order for head sizes with and without 8- and 32-element tails; Q·K's 128-bit form as well.
+ * scalar loops of that order for head sizes with and without 8- and 32-element tails (Q·K reduced in registers, P·V's
+ * outputs reduced a vector of dimensions at a time); Q·K's 128-bit form as well.
  */
 class GgmlDotOrderTest {
 
@@ -36,18 +37,16 @@ class GgmlDotOrderTest {
         }
     }
 
-    /** The 128-bit form (what machines with 128-bit vectors run) gives the same 32 accumulator lanes bit for bit. */
+    /** The 128-bit form (what machines with 128-bit vectors run) gives the same sum bit for bit. */
     @Test
-    void qkLanes128MatchScalarOrder() {
+    void qkSum128MatchesScalarOrder() {
         Random r = new Random(7);
         for (int np : new int[] {32, 64, 128, 256}) {
             float[] x = new float[np + 3], y = new float[np + 5];
             for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
             for (int i = 0; i < y.length; i++) y[i] = (float) r.nextGaussian();
-            float[] want = new float[32], got = new float[32];
-            for (int i = 0; i < np; i++) want[i & 31] = Math.fma(x[3 + i], y[5 + i], want[i & 31]);
-            GgmlDot.lanes128(x, 3, y, 5, np, got);
-            for (int l = 0; l < 32; l++) assertEquals(Float.floatToRawIntBits(want[l]), Float.floatToRawIntBits(got[l]), "np " + np + " lane " + l);
+            assertEquals(Float.floatToRawIntBits(scalarDot(x, 3, y, 5, np)), Float.floatToRawIntBits(GgmlDot.sum128(x, 3, y, 5, np)),
+                    "np " + np);
         }
     }
 
@@ -68,9 +67,12 @@ class GgmlDotOrderTest {
                 GgmlDot.accumulatePv(acc, t & 31, v, vo, p[t], hd);
             }
             float[] tmp = new float[32];
+            float[] all = new float[hd + 3];
+            GgmlDot.reduceLaneMajor(acc, hd, all, 3, tmp);
             for (int d = 0; d < hd; d++) {
-                assertEquals(Float.floatToRawIntBits(GgmlDot.reduce32(ref, d * 32)),
-                        Float.floatToRawIntBits(GgmlDot.reduceStrided(acc, d, hd, tmp)), "hd " + hd + " d " + d);
+                int want = Float.floatToRawIntBits(GgmlDot.reduce32(ref, d * 32));
+                assertEquals(want, Float.floatToRawIntBits(GgmlDot.reduceStrided(acc, d, hd, tmp)), "hd " + hd + " d " + d);
+                assertEquals(want, Float.floatToRawIntBits(all[3 + d]), "reduceLaneMajor hd " + hd + " d " + d);
             }
         }
     }
