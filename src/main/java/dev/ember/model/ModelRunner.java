@@ -162,6 +162,7 @@ public final class ModelRunner implements Forward {
         int qDim = c.qDim();
         int kvDim = c.kvDim();
         int lanes = GgmlDot.LANES;
+        int bs = cache.blockSize();
         pool.forRange(n * heads, (from, to) -> {
             for (int task = from; task < to; task++) {
                 int i = task / heads;
@@ -173,13 +174,20 @@ public final class ModelRunner implements Forward {
                 float[] acc = sc.accumulators(hd * lanes);
                 int qOff = i * qDim + h * hd;
                 int kvOff = (h / group) * hd;
-                for (int t = 0; t <= pos; t++) {
-                    s[t] = GgmlDot.vecDotF32(keys, table.slot(t) * kvDim + kvOff, q, qOff, hd, sc.dotLanes);
+                // positions block by block: block j of the table holds positions j*bs .. j*bs+bs-1 at consecutive slots
+                for (int j = 0, t0 = 0; t0 <= pos; j++, t0 += bs) {
+                    int end = Math.min(pos + 1, t0 + bs);
+                    for (int t = t0, at = table.block(j) * bs * kvDim + kvOff; t < end; t++, at += kvDim) {
+                        s[t] = GgmlDot.vecDotF32(keys, at, q, qOff, hd, sc.dotLanes);
+                    }
                 }
                 Ops.softmax(s, 0, pos + 1, attnScale);
                 java.util.Arrays.fill(acc, 0, hd * lanes, 0f);
-                for (int t = 0; t <= pos; t++) {
-                    GgmlDot.accumulatePv(acc, t & (lanes - 1), values, table.slot(t) * kvDim + kvOff, s[t], hd);
+                for (int j = 0, t0 = 0; t0 <= pos; j++, t0 += bs) {
+                    int end = Math.min(pos + 1, t0 + bs);
+                    for (int t = t0, at = table.block(j) * bs * kvDim + kvOff; t < end; t++, at += kvDim) {
+                        GgmlDot.accumulatePv(acc, t & (lanes - 1), values, at, s[t], hd);
+                    }
                 }
                 int outOff = i * qDim + h * hd;
                 GgmlDot.reduceLaneMajor(acc, hd, att, outOff, sc.dotLanes);
