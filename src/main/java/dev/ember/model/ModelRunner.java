@@ -177,9 +177,9 @@ public final class ModelRunner implements Forward {
                 // positions block by block: block j of the table holds positions j*bs .. j*bs+bs-1 at consecutive slots
                 for (int j = 0, t0 = 0; t0 <= pos; j++, t0 += bs) {
                     int end = Math.min(pos + 1, t0 + bs);
-                    for (int t = t0, at = table.block(j) * bs * kvDim + kvOff; t < end; t++, at += kvDim) {
-                        s[t] = GgmlDot.vecDotF32(keys, at, q, qOff, hd, sc.dotLanes);
-                    }
+                    int t = t0, at = table.block(j) * bs * kvDim + kvOff;
+                    for (; t + 4 <= end; t += 4, at += 4 * kvDim) GgmlDot.vecDotF32x4(keys, at, kvDim, q, qOff, hd, s, t, sc.dotLanes);
+                    for (; t < end; t++, at += kvDim) s[t] = GgmlDot.vecDotF32(keys, at, q, qOff, hd, sc.dotLanes);
                 }
                 Ops.softmax(s, 0, pos + 1, attnScale);
                 java.util.Arrays.fill(acc, 0, hd * lanes, 0f);

@@ -54,6 +54,72 @@ public final class GgmlDot {
     }
 
     /**
+     * {@code out[o + j] = vecDotF32(x, xo + j * stride, y, yo, n)} for j < 4: four Q·K dots against one query (four cached
+     * positions, one key row every {@code stride} floats), each query vector loaded once for the four. Every dot keeps
+     * its own four accumulators and reduction, so the same bits as four {@link #vecDotF32} calls.
+     */
+    public static void vecDotF32x4(float[] x, int xo, int stride, float[] y, int yo, int n, float[] out, int o, float[] acc) {
+        if (!Lanes.ENABLED) {
+            for (int j = 0; j < 4; j++) out[o + j] = vecDotF32(x, xo + j * stride, y, yo, n, acc);
+            return;
+        }
+        int np = n & ~31;
+        int x0 = xo, x1 = xo + stride, x2 = x1 + stride, x3 = x2 + stride;
+        FloatVector p0 = FloatVector.zero(Lanes.F32x8), p1 = p0, p2 = p0, p3 = p0;   // p<lane group>: position 0
+        FloatVector q0 = p0, q1 = p0, q2 = p0, q3 = p0, r0 = p0, r1 = p0, r2 = p0, r3 = p0, s0 = p0, s1 = p0, s2 = p0, s3 = p0;
+        for (int i = 0; i < np; i += 32) {
+            FloatVector y0 = FloatVector.fromArray(Lanes.F32x8, y, yo + i), y1 = FloatVector.fromArray(Lanes.F32x8, y, yo + i + 8);
+            FloatVector y2 = FloatVector.fromArray(Lanes.F32x8, y, yo + i + 16), y3 = FloatVector.fromArray(Lanes.F32x8, y, yo + i + 24);
+            p0 = FloatVector.fromArray(Lanes.F32x8, x, x0 + i).fma(y0, p0);
+            p1 = FloatVector.fromArray(Lanes.F32x8, x, x0 + i + 8).fma(y1, p1);
+            p2 = FloatVector.fromArray(Lanes.F32x8, x, x0 + i + 16).fma(y2, p2);
+            p3 = FloatVector.fromArray(Lanes.F32x8, x, x0 + i + 24).fma(y3, p3);
+            q0 = FloatVector.fromArray(Lanes.F32x8, x, x1 + i).fma(y0, q0);
+            q1 = FloatVector.fromArray(Lanes.F32x8, x, x1 + i + 8).fma(y1, q1);
+            q2 = FloatVector.fromArray(Lanes.F32x8, x, x1 + i + 16).fma(y2, q2);
+            q3 = FloatVector.fromArray(Lanes.F32x8, x, x1 + i + 24).fma(y3, q3);
+            r0 = FloatVector.fromArray(Lanes.F32x8, x, x2 + i).fma(y0, r0);
+            r1 = FloatVector.fromArray(Lanes.F32x8, x, x2 + i + 8).fma(y1, r1);
+            r2 = FloatVector.fromArray(Lanes.F32x8, x, x2 + i + 16).fma(y2, r2);
+            r3 = FloatVector.fromArray(Lanes.F32x8, x, x2 + i + 24).fma(y3, r3);
+            s0 = FloatVector.fromArray(Lanes.F32x8, x, x3 + i).fma(y0, s0);
+            s1 = FloatVector.fromArray(Lanes.F32x8, x, x3 + i + 8).fma(y1, s1);
+            s2 = FloatVector.fromArray(Lanes.F32x8, x, x3 + i + 16).fma(y2, s2);
+            s3 = FloatVector.fromArray(Lanes.F32x8, x, x3 + i + 24).fma(y3, s3);
+        }
+        float sum0 = 0f, sum1 = 0f, sum2 = 0f, sum3 = 0f;
+        if (np > 0) {   // vecDotF32's reduction, four times
+            FloatVector l = p0.add(p2).add(p1.add(p3));
+            FloatVector t = l.add(l.rearrange(SWAP_HALVES));
+            FloatVector u = t.add(t.rearrange(SWAP_PAIRS));
+            sum0 = u.lane(0) + u.lane(2);
+            l = q0.add(q2).add(q1.add(q3));
+            t = l.add(l.rearrange(SWAP_HALVES));
+            u = t.add(t.rearrange(SWAP_PAIRS));
+            sum1 = u.lane(0) + u.lane(2);
+            l = r0.add(r2).add(r1.add(r3));
+            t = l.add(l.rearrange(SWAP_HALVES));
+            u = t.add(t.rearrange(SWAP_PAIRS));
+            sum2 = u.lane(0) + u.lane(2);
+            l = s0.add(s2).add(s1.add(s3));
+            t = l.add(l.rearrange(SWAP_HALVES));
+            u = t.add(t.rearrange(SWAP_PAIRS));
+            sum3 = u.lane(0) + u.lane(2);
+        }
+        for (int i = np; i < n; i++) {
+            float yi = y[yo + i];
+            sum0 = Math.fma(x[x0 + i], yi, sum0);
+            sum1 = Math.fma(x[x1 + i], yi, sum1);
+            sum2 = Math.fma(x[x2 + i], yi, sum2);
+            sum3 = Math.fma(x[x3 + i], yi, sum3);
+        }
+        out[o] = sum0;
+        out[o + 1] = sum1;
+        out[o + 2] = sum2;
+        out[o + 3] = sum3;
+    }
+
+    /**
      * {@link #vecDotF32} over {@code np} (a multiple of 32) elements in 128-bit vectors: eight 4-lane halves of ggml's four
      * 8-lane accumulators with lane-wise FMAs, then {@link #reduce32}'s additions in registers, so the same bits.
      */

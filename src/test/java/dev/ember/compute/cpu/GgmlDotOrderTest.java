@@ -37,6 +37,24 @@ class GgmlDotOrderTest {
         }
     }
 
+    /** Four dots against one query give the bits of four single dots (and of the scalar order). */
+    @Test
+    void qkFourPositionsMatchSingleDots() {
+        Random r = new Random(8);
+        for (int n : new int[] {7, 31, 32, 64, 80, 100, 128}) {
+            int stride = n + 11;
+            float[] x = new float[3 + 4 * stride], y = new float[n + 5];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            for (int i = 0; i < y.length; i++) y[i] = (float) r.nextGaussian();
+            float[] got = new float[6];
+            GgmlDot.vecDotF32x4(x, 3, stride, y, 5, n, got, 2, new float[32]);
+            for (int j = 0; j < 4; j++) {
+                assertEquals(Float.floatToRawIntBits(scalarDot(x, 3 + j * stride, y, 5, n)), Float.floatToRawIntBits(got[2 + j]),
+                        "n " + n + " position " + j);
+            }
+        }
+    }
+
     /** The 128-bit form (what machines with 128-bit vectors run) gives the same sum bit for bit. */
     @Test
     void qkSum128MatchesScalarOrder() {
