@@ -64,6 +64,47 @@ public final class Activations {
         }
     }
 
+    /**
+     * Decodes the row {@link #quantize} wrote at {@code src[srcOffset ..]} back into {@code dst[dstOffset .. + cols)}: the
+     * values ggml's dot products multiply, d · q per block (Q8_0 / Q8_1: fp16 d; Q8_K: float d), or the F32 / F16 / BF16
+     * values. Q8_0 / Q8_1 values are exact in a float (fp16 d: 11 significant bits, |q| ≤ 128); Q8_K's float d · q rounds
+     * once.
+     */
+    public static void dequantize(GgmlType activationType, MemorySegment src, long srcOffset, int cols,
+                                  float[] dst, int dstOffset) {
+        long bytes = rowBytes(activationType, cols);
+        if (srcOffset < 0 || srcOffset + bytes > src.byteSize()) {
+            throw new IndexOutOfBoundsException("source holds " + src.byteSize() + " bytes, row needs " + bytes
+                    + " at " + srcOffset);
+        }
+        switch (activationType) {
+            case F32 -> MemorySegment.copy(src, Bytes.F32, srcOffset, dst, dstOffset, cols);
+            case F16 -> {
+                for (int i = 0; i < cols; i++) dst[dstOffset + i] = Bytes.f16(src, srcOffset + 2L * i);
+            }
+            case BF16 -> {
+                for (int i = 0; i < cols; i++) dst[dstOffset + i] = Half.bf16ToFloat(src.get(Bytes.I16, srcOffset + 2L * i));
+            }
+            case Q8_0, Q8_1 -> {
+                int size = activationType == GgmlType.Q8_0 ? 34 : 36;
+                for (int b = 0; b < cols / 32; b++) {
+                    long o = srcOffset + (long) size * b;
+                    float d = Bytes.f16(src, o);
+                    long qs = o + size - 32;
+                    for (int j = 0; j < 32; j++) dst[dstOffset + 32 * b + j] = d * Bytes.i8(src, qs + j);
+                }
+            }
+            case Q8_K -> {
+                for (int b = 0; b < cols / 256; b++) {
+                    long o = srcOffset + 292L * b;
+                    float d = src.get(Bytes.F32, o);
+                    for (int j = 0; j < 256; j++) dst[dstOffset + 256 * b + j] = d * Bytes.i8(src, o + 4 + j);
+                }
+            }
+            default -> throw new AssertionError(activationType);
+        }
+    }
+
     private static void checkType(GgmlType t) {
         switch (t) {
             case F32, F16, BF16, Q8_0, Q8_1, Q8_K -> { }

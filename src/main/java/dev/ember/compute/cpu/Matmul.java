@@ -19,14 +19,8 @@ public final class Matmul {
      * from a byte[]-backed segment in the dot kernels (measured 2-12x slower, with boxed vectors for Q4_K/Q6_K).
      */
     private MemorySegment scratch = MemorySegment.NULL;
-    /**
-     * Activations expanded to lane-ordered floats: [n, blocks, 32] Q8_0 (LaneGemm), [n, blocks, 256] or [n, blocks, 336]
-     * Q8_K (Q4_KLaneGemm, Q6_KLaneGemm); and [n, blocks] their scales.
-     */
-    private float[] lanes = new float[0];
-    private float[] laneScales = new float[0];
-    /** [n, blocks, 8] Q8_K bsum pair sums for the Q4_K mins term (Q4_KLaneGemm). */
-    private float[] laneSums = new float[0];
+    /** [n, cols] the converted activations decoded back to floats, for {@link FloatGemm}. */
+    private float[] dequantized = new float[0];
 
     public Matmul(WorkerPool pool) {
         this.pool = pool;
@@ -57,20 +51,12 @@ public final class Matmul {
                 for (int b = from; b < to; b++) Activations.quantize(act, x, xOff + b * cols, cols, xq, b * rowBytes);
             });
         }
-        if (w instanceof SplitWeights q && (Lanes.NARROW || Lanes.ENABLED && n <= q.splitMaxN())) {
+        if (usesFloatGemm(w, n)) {
+            applyFloat(w, act, rows, cols, xq, rowBytes, n, out, outOff);
+            return;
+        }
+        if (w instanceof SplitWeights q && (Lanes.NARROW || Lanes.ENABLED)) {
             applySplit(q, rows, xq, rowBytes, n, out, outOff);
-            return;
-        }
-        if (n > 1 && w instanceof LaneBlockWeights lw && Lanes.ENABLED) {
-            applyLanes(lw, rows, cols / 32, xq, rowBytes, n, out, outOff);
-            return;
-        }
-        if (n > 1 && w instanceof Q4_KMatrix q4k && Lanes.ENABLED) {
-            applyQ4_K(q4k, rows, cols / 256, xq, rowBytes, n, out, outOff);
-            return;
-        }
-        if (n > 1 && w instanceof Q6_KMatrix q6k && Lanes.ENABLED) {
-            applyQ6_K(q6k, rows, cols / 256, xq, rowBytes, n, out, outOff);
             return;
         }
         // One task = a few weight rows × all n activation rows: each weight row is read from memory once, its blocks are
@@ -120,6 +106,22 @@ public final class Matmul {
         }
     }
 
+    /**
+     * Whether {@link #apply} of {@code n} activation rows runs {@link FloatGemm} (not ggml's bits): beyond
+     * {@link SplitWeights#splitMaxN} rows for the split types, beyond {@link #EXACT_MAX_N} for the others, and only where the
+     * 256-bit kernels run.
+     */
+    static boolean usesFloatGemm(WeightMatrix w, int n) {
+        return Lanes.ENABLED && n > (w instanceof SplitWeights q ? q.splitMaxN() : EXACT_MAX_N);
+    }
+
+    /**
+     * Up to this many activation rows, the types without split kernels (F32, F16, BF16, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K)
+     * run {@link WeightMatrix#dotRows}, ggml's arithmetic bit for bit (small decode batches then give each stream the bits
+     * it gets alone); beyond it {@link FloatGemm}. The split types switch at their {@link SplitWeights#splitMaxN}.
+     */
+    static final int EXACT_MAX_N = 16;
+
     /** Split activations per token tile of {@link #applySplit}: half of a Zen 4 / recent Intel core's L2. */
     static final long SPLIT_TILE_BYTES = 512 * 1024;
 
@@ -144,45 +146,16 @@ public final class Matmul {
         return Math.max(0, coldSplitCalls.get());
     }
 
-    /** N > 1 rows against a Q4_0 / Q8_0 matrix: {@link LaneGemm} on activations expanded once. */
-    private void applyLanes(LaneBlockWeights w, int rows, int blocks, MemorySegment xq, long rowBytes, int n, float[] out,
-                            int outOff) {
-        int rowFloats = 32 * blocks;
-        if (lanes.length < n * rowFloats) lanes = new float[n * rowFloats];
-        if (laneScales.length < n * blocks) laneScales = new float[n * blocks];
-        float[] x = lanes, xd = laneScales;
+    /** N > 1 rows: {@link FloatGemm} on the activations dequantized once ({@code [n, cols]} floats). */
+    private void applyFloat(WeightMatrix w, GgmlType act, int rows, int cols, MemorySegment xq, long rowBytes, int n,
+                            float[] out, int outOff) {
+        if (dequantized.length < n * cols) dequantized = new float[n * cols];
+        float[] x = dequantized;
         pool.forRange(n, 1, (from, to) -> {
-            for (int b = from; b < to; b++) LaneGemm.expandQ8_0(xq, b * rowBytes, blocks, x, b * rowFloats, xd, b * blocks);
+            for (int b = from; b < to; b++) Activations.dequantize(act, xq, b * rowBytes, cols, x, b * cols);
         });
-        pool.forRange(rows, (from, to) -> LaneGemm.rows(w, from, to, rows, blocks, x, xd, n, out, outOff));
-    }
-
-    /** N > 1 rows against a Q4_K matrix: {@link Q4_KLaneGemm} on activations expanded once. */
-    private void applyQ4_K(Q4_KMatrix w, int rows, int blocks, MemorySegment xq, long rowBytes, int n, float[] out,
-                           int outOff) {
-        int rowFloats = Q8_KLanes.Q4_K_FLOATS * blocks;
-        if (lanes.length < n * rowFloats) lanes = new float[n * rowFloats];
-        if (laneScales.length < n * blocks) laneScales = new float[n * blocks];
-        if (laneSums.length < n * blocks * 8) laneSums = new float[n * blocks * 8];
-        float[] x = lanes, xd = laneScales, xs = laneSums;
-        pool.forRange(n, 1, (from, to) -> {
-            for (int b = from; b < to; b++) {
-                Q8_KLanes.expandForQ4_K(xq, b * rowBytes, blocks, x, b * rowFloats, xd, b * blocks, xs, 8 * b * blocks);
-            }
-        });
-        pool.forRange(rows, (from, to) -> Q4_KLaneGemm.rows(w, from, to, rows, blocks, x, xd, xs, n, out, outOff));
-    }
-
-    /** N > 1 rows against a Q6_K matrix: {@link Q6_KLaneGemm} on activations expanded once. */
-    private void applyQ6_K(Q6_KMatrix w, int rows, int blocks, MemorySegment xq, long rowBytes, int n, float[] out,
-                           int outOff) {
-        int rowFloats = Q8_KLanes.Q6_K_FLOATS * blocks;
-        if (lanes.length < n * rowFloats) lanes = new float[n * rowFloats];
-        if (laneScales.length < n * blocks) laneScales = new float[n * blocks];
-        float[] x = lanes, xd = laneScales;
-        pool.forRange(n, 1, (from, to) -> {
-            for (int b = from; b < to; b++) Q8_KLanes.expandForQ6_K(xq, b * rowBytes, blocks, x, b * rowFloats, xd, b * blocks);
-        });
-        pool.forRange(rows, (from, to) -> Q6_KLaneGemm.rows(w, from, to, rows, blocks, x, xd, n, out, outOff));
+        // chunks of whole 4-row groups (the micro-kernel's tile)
+        int chunk = (Math.max(1, (rows + pool.threads() * 4 - 1) / (pool.threads() * 4)) + 3) & ~3;
+        pool.forRange(rows, chunk, (from, to) -> FloatGemm.rows(w, from, to, rows, x, n, out, outOff));
     }
 }

@@ -1,6 +1,7 @@
 package dev.ember.compute.cpu;
 
 import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
@@ -41,6 +42,23 @@ public final class Q6_KMatrix extends WeightMatrix implements SplitWeights {
             for (int h = 0; h < 2; h++) {
                 long ql = w + 64 * h, qh = w + 128 + 32 * h, sc = w + 192 + 8 * h;
                 int o = outOffset + 256 * b + 128 * h;
+                if (Lanes.ENABLED) {   // the same 6-bit values and products, eight bytes at a time
+                    for (int l = 0; l < 32; l += 8) {
+                        int is = l / 16;
+                        ByteVector a = ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, ql + l, Lanes.LE);
+                        ByteVector c = ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, ql + l + 32, Lanes.LE);
+                        ByteVector hb = ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, qh + l, Lanes.LE);
+                        ByteVector q1 = a.and((byte) 0xF).or(hb.and((byte) 3).lanewise(LSHL, 4)).sub((byte) 32);
+                        ByteVector q2 = c.and((byte) 0xF).or(hb.lanewise(LSHR, 2).and((byte) 3).lanewise(LSHL, 4)).sub((byte) 32);
+                        ByteVector q3 = a.lanewise(LSHR, 4).or(hb.lanewise(LSHR, 4).and((byte) 3).lanewise(LSHL, 4)).sub((byte) 32);
+                        ByteVector q4 = c.lanewise(LSHR, 4).or(hb.lanewise(LSHR, 6).lanewise(LSHL, 4)).sub((byte) 32);
+                        ((FloatVector) q1.convertShape(B2F, Lanes.F32x8, 0)).mul(d * Bytes.i8(data, sc + is)).intoArray(out, o + l);
+                        ((FloatVector) q2.convertShape(B2F, Lanes.F32x8, 0)).mul(d * Bytes.i8(data, sc + is + 2)).intoArray(out, o + l + 32);
+                        ((FloatVector) q3.convertShape(B2F, Lanes.F32x8, 0)).mul(d * Bytes.i8(data, sc + is + 4)).intoArray(out, o + l + 64);
+                        ((FloatVector) q4.convertShape(B2F, Lanes.F32x8, 0)).mul(d * Bytes.i8(data, sc + is + 6)).intoArray(out, o + l + 96);
+                    }
+                    continue;
+                }
                 for (int l = 0; l < 32; l++) {
                     int is = l / 16;
                     int a = Bytes.u8(data, ql + l), c = Bytes.u8(data, ql + l + 32), hb = Bytes.u8(data, qh + l);
@@ -53,41 +71,6 @@ public final class Q6_KMatrix extends WeightMatrix implements SplitWeights {
                     out[o + l + 64] = d * Bytes.i8(data, sc + is + 4) * q3;
                     out[o + l + 96] = d * Bytes.i8(data, sc + is + 6) * q4;
                 }
-            }
-        }
-    }
-
-    /**
-     * Writes weight row {@code row} for {@link Q6_KLaneGemm}, {@code [blocks, 336]} at {@code dst[dstOffset ..]}: per
-     * superblock, group g (0..7) lane k position m at float 32g + 8m + k holds sc[2g + (k ≥ 4)] · (q[32g + 4k + m] - 32)
-     * (the {@link Q8_KLanes} lane order, exact integers, |.| ≤ 128 · 32); float 256 + 8g + k holds sc[2g + (k ≥ 4)];
-     * floats 320 + k and 328 + k hold sc[2k] and sc[2k + 1]. {@code scale[scaleOffset + b]} = d.
-     */
-    void unpackLanes(int row, float[] dst, int dstOffset, float[] scale, int scaleOffset) {
-        long w = rowOffset(row);
-        for (int b = 0, o = dstOffset; b < blocks; b++, w += 210, o += Q8_KLanes.Q6_K_FLOATS) {
-            scale[scaleOffset + b] = Float.float16ToFloat(data.get(Bytes.I16, w + 208));
-            for (int g = 0; g < 8; g++) {
-                int h = g >> 2, c = g & 3, nib = (c >> 1) * 4;
-                int scLo = data.get(ValueLayout.JAVA_BYTE, w + 192 + 2 * g), scHi = data.get(ValueLayout.JAVA_BYTE, w + 193 + 2 * g);
-                IntVector sc = IntVector.broadcast(Lanes.I32x8, scLo).blend(scHi, Lanes.UPPER_HALF);
-                // int k = bytes 4k..4k+3 = elements 4k..4k+3 of the group
-                IntVector ql = IntVector.fromMemorySegment(Lanes.I32x8, data, w + 64 * h + 32 * (c & 1), Lanes.LE);
-                IntVector qh = IntVector.fromMemorySegment(Lanes.I32x8, data, w + 128 + 32 * h, Lanes.LE);
-                int go = o + 32 * g;
-                ((FloatVector) ql.lanewise(LSHR, nib).and(0xF).or(qh.lanewise(LSHR, 2 * c).and(3).lanewise(LSHL, 4))
-                        .sub(32).mul(sc).convert(I2F, 0)).intoArray(dst, go);
-                ((FloatVector) ql.lanewise(LSHR, 8 + nib).and(0xF).or(qh.lanewise(LSHR, 8 + 2 * c).and(3).lanewise(LSHL, 4))
-                        .sub(32).mul(sc).convert(I2F, 0)).intoArray(dst, go + 8);
-                ((FloatVector) ql.lanewise(LSHR, 16 + nib).and(0xF).or(qh.lanewise(LSHR, 16 + 2 * c).and(3).lanewise(LSHL, 4))
-                        .sub(32).mul(sc).convert(I2F, 0)).intoArray(dst, go + 16);
-                ((FloatVector) ql.lanewise(LSHR, 24 + nib).and(0xF).or(qh.lanewise(LSHR, 24 + 2 * c).and(3).lanewise(LSHL, 4))
-                        .sub(32).mul(sc).convert(I2F, 0)).intoArray(dst, go + 24);
-                for (int k = 0; k < 8; k++) dst[o + 256 + 8 * g + k] = k < 4 ? scLo : scHi;
-            }
-            for (int k = 0; k < 8; k++) {
-                dst[o + 320 + k] = data.get(ValueLayout.JAVA_BYTE, w + 192 + 2 * k);
-                dst[o + 328 + k] = data.get(ValueLayout.JAVA_BYTE, w + 193 + 2 * k);
             }
         }
     }

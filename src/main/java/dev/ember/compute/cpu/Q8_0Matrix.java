@@ -1,6 +1,7 @@
 package dev.ember.compute.cpu;
 
 import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
@@ -9,12 +10,13 @@ import static jdk.incubator.vector.VectorOperators.S2I;
 import dev.ember.gguf.GgmlType;
 import dev.ember.gguf.GgufTensor;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 
 /** Q8_0 weights: blocks of 32 as {fp16 d, int8 qs[32]} (34 bytes), value = d * q; activations Q8_0. */
-public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights, SplitWeights {
+public final class Q8_0Matrix extends WeightMatrix implements SplitWeights {
     Q8_0Matrix(GgufTensor t) {
         super(t);
     }
@@ -29,13 +31,15 @@ public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights, 
         long w = rowOffset(row);
         for (int b = 0; b < blocks; b++, w += 34) {
             float d = Bytes.f16(data, w);
+            if (Lanes.ENABLED) {   // the same exact products, eight bytes at a time
+                for (int j = 0; j < 32; j += 8) {
+                    ((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, w + 2 + j, Lanes.LE)
+                            .convertShape(B2F, Lanes.F32x8, 0)).mul(d).intoArray(out, outOffset + 32 * b + j);
+                }
+                continue;
+            }
             for (int j = 0; j < 32; j++) out[outOffset + 32 * b + j] = Bytes.i8(data, w + 2 + j) * d;
         }
-    }
-
-    @Override
-    public void unpackLanes(int row, float[] dst, int dstOffset, float[] scale, int scaleOffset) {
-        LaneGemm.expandQ8_0(data, rowOffset(row), blocks, dst, dstOffset, scale, scaleOffset);
     }
 
     /**
