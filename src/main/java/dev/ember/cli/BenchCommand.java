@@ -115,7 +115,7 @@ final class BenchCommand {
         BlockTable t = new BlockTable(cache);
         try {
             t.reserve(n);
-            runner.forward(Batch.ofSequence(tokens, 0, t, false));
+            runner.forward(Batch.ofSequence(tokens, 0, t, false, Batch.exact(0, tokens.length)));
         } finally {
             t.release();
         }
@@ -128,7 +128,7 @@ final class BenchCommand {
             int[] one = new int[1];
             for (int i = 0; i < n; i++) {
                 one[0] = rnd.nextInt(vocab);
-                runner.forward(Batch.ofSequence(one, i, t, false));
+                runner.forward(Batch.ofSequence(one, i, t, false, true));
             }
         } finally {
             t.release();

@@ -399,15 +399,18 @@ public final class Engine implements AutoCloseable {
         int[] tokens = new int[n];
         int[] positions = new int[n];
         BlockTable[] tables = new BlockTable[n];
+        boolean[] exact = new boolean[n];
         List<Integer> rows = new ArrayList<>();
         List<Sequence> sampled = new ArrayList<>();
         int i = 0;
         for (Scheduler.Slice sl : plan) {
             Sequence s = sl.seq();
+            int prompt = s.promptLength();
             for (int k = 0; k < sl.count(); k++, i++) {
                 tokens[i] = s.tokens[sl.start() + k];
                 positions[i] = sl.start() + k;
                 tables[i] = s.table;
+                exact[i] = Batch.exact(positions[i], prompt);   // by the token's role, never by the batch
             }
             if (sl.start() + sl.count() == s.numTokens) {
                 rows.add(i - 1);
@@ -415,7 +418,7 @@ public final class Engine implements AutoCloseable {
             }
         }
         int[] logitRows = rows.stream().mapToInt(Integer::intValue).toArray();
-        float[] logits = runner.forward(new Batch(tokens, positions, tables, logitRows));
+        float[] logits = runner.forward(new Batch(tokens, positions, tables, logitRows, exact));
         observer.iteration(n);
         for (Scheduler.Slice sl : plan) {
             Sequence s = sl.seq();

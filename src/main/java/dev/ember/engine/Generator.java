@@ -76,13 +76,16 @@ public final class Generator implements AutoCloseable {
         BlockTable table = new BlockTable(cache);
         try {
             table.reserve(tokens.length);
-            return runner.forward(Batch.ofSequence(tokens, 0, table, allPositions));
+            return runner.forward(Batch.ofSequence(tokens, 0, table, allPositions, Batch.exact(0, tokens.length)));
         } finally {
             table.release();
         }
     }
 
-    /** Logits of a fresh sequence's prompt fed one token per forward pass (decode steps): [positions, vocab]. */
+    /**
+     * Logits of a fresh sequence's prompt fed one token per forward pass as decode steps (the generated-token kernels):
+     * [positions, vocab].
+     */
     public float[] decodeLogits(int[] tokens) {
         checkPrompt(tokens);
         int vocab = model.config().vocabSize();
@@ -91,7 +94,7 @@ public final class Generator implements AutoCloseable {
         try {
             table.reserve(tokens.length);
             for (int p = 0; p < tokens.length; p++) {
-                float[] l = runner.forward(Batch.ofSequence(new int[] {tokens[p]}, p, table, false));
+                float[] l = runner.forward(Batch.ofSequence(new int[] {tokens[p]}, p, table, false, true));
                 System.arraycopy(l, 0, all, p * vocab, vocab);
             }
             return all;
@@ -117,7 +120,7 @@ public final class Generator implements AutoCloseable {
         String finish = "length";
         try {
             table.reserve(prompt.length + Math.max(0, budget - 1));
-            float[] logits = runner.forward(Batch.ofSequence(prompt, 0, table, false));
+            float[] logits = runner.forward(Batch.ofSequence(prompt, 0, table, false, Batch.exact(0, prompt.length)));
             int[] one = new int[1];
             for (int i = 0; i < budget; i++) {
                 int token = sampler.sample(logits, history, length);
@@ -129,7 +132,7 @@ public final class Generator implements AutoCloseable {
                 }
                 if (i + 1 == budget) break;
                 one[0] = token;
-                logits = runner.forward(Batch.ofSequence(one, length - 1, table, false));
+                logits = runner.forward(Batch.ofSequence(one, length - 1, table, false, true));
             }
         } finally {
             table.release();

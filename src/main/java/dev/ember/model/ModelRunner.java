@@ -100,7 +100,9 @@ public final class ModelRunner implements Forward {
             Ops.rmsNorm(x, rows[j] * dim, w.outputNorm(), xb, j * dim, dim, c.rmsEps());
         }
         float[] logits = new float[m * c.vocabSize()];
-        matmul.apply(w.output(), xb, 0, m, logits, 0);
+        boolean[] exact = new boolean[m];
+        for (int j = 0; j < m; j++) exact[j] = batch.exact()[rows[j]];
+        matmul.apply(w.output(), xb, 0, m, logits, 0, exact);
         return logits;
     }
 
@@ -114,9 +116,9 @@ public final class ModelRunner implements Forward {
 
         // --- attention ---
         for (int i = 0; i < n; i++) Ops.rmsNorm(x, i * dim, lw.attnNorm(), xb, i * dim, dim, c.rmsEps());
-        matmul.apply(lw.wq(), xb, 0, n, q, 0);
-        matmul.apply(lw.wk(), xb, 0, n, k, 0);
-        matmul.apply(lw.wv(), xb, 0, n, v, 0);
+        matmul.apply(lw.wq(), xb, 0, n, q, 0, batch.exact());
+        matmul.apply(lw.wk(), xb, 0, n, k, 0, batch.exact());
+        matmul.apply(lw.wv(), xb, 0, n, v, 0, batch.exact());
         float[] keys = cache.keys(l);
         float[] values = cache.values(l);
         for (int i = 0; i < n; i++) {
@@ -136,16 +138,16 @@ public final class ModelRunner implements Forward {
             System.arraycopy(v, i * kvDim, values, slot * kvDim, kvDim);
         }
         attention(batch, keys, values);
-        matmul.apply(lw.wo(), att, 0, n, proj, 0);
+        matmul.apply(lw.wo(), att, 0, n, proj, 0, batch.exact());
         for (int i = 0; i < n; i++) Ops.add(x, i * dim, proj, i * dim, dim);
 
         // --- feed-forward (SwiGLU) ---
         for (int i = 0; i < n; i++) Ops.rmsNorm(x, i * dim, lw.ffnNorm(), xb, i * dim, dim, c.rmsEps());
-        matmul.apply(lw.wGate(), xb, 0, n, gate, 0);
-        matmul.apply(lw.wUp(), xb, 0, n, up, 0);
+        matmul.apply(lw.wGate(), xb, 0, n, gate, 0, batch.exact());
+        matmul.apply(lw.wUp(), xb, 0, n, up, 0, batch.exact());
         int ffn = c.ffnDim();
         for (int i = 0; i < n; i++) Ops.siluMul(gate, i * ffn, up, i * ffn, ffn);
-        matmul.apply(lw.wDown(), gate, 0, n, proj, 0);
+        matmul.apply(lw.wDown(), gate, 0, n, proj, 0, batch.exact());
         for (int i = 0; i < n; i++) Ops.add(x, i * dim, proj, i * dim, dim);
     }
 

@@ -150,7 +150,7 @@ class ArchVariantsMatchReferenceTest {
             int vocab = c.vocabSize();
             float[] all = new float[PROMPT.length * vocab];
             for (int p = 0; p < PROMPT.length; p++) {
-                float[] l = runner.forward(Batch.ofSequence(new int[] {PROMPT[p]}, p, table, false));
+                float[] l = runner.forward(Batch.ofSequence(new int[] {PROMPT[p]}, p, table, false, true));
                 System.arraycopy(l, 0, all, p * vocab, vocab);
             }
             return all;

@@ -75,6 +75,26 @@ class LlamaCppParityTest {
         }
     }
 
+    /**
+     * The prompt path of long prompts ({@code FloatGemm}, not ggml's bits) against llama.cpp, for models of realistic width
+     * (dim ≥ 256: the synthetic fixtures). On stories260K (dim 64) its last-bit differences flip the rounding of re-quantized
+     * activations (Q8_0 / F16 steps are 1/127 of a block's largest value / 2^-11) and move logits by up to 0.2 (Q8_0),
+     * so prompts that short stay exact ({@link Batch#EXACT_PROMPT_TOKENS}); measured in ARCHITECTURE.md.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("references")
+    void promptLogitsThroughFloatGemmMatchLlamaCpp(Path ref) {
+        JsonNode r = Fixtures.json(ref);
+        String file = r.get("model").asText();
+        int[] prompt = Fixtures.ints(r.get("tokens"));
+        try (Run run = Run.of(file, prompt.length)) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(run.model.config().dim() >= 256,
+                    file + ": dim " + run.model.config().dim() + " < 256");
+            float[] logits = run.runner.forward(Batch.ofSequence(prompt, 0, run.table, true, false));
+            checkPositions(r, logits, run.model.config().vocabSize(), tolerance(file), "float GEMM");
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("references")
     void promptLogitsMatchLlamaCppTokenByToken(Path ref) {
@@ -85,7 +105,7 @@ class LlamaCppParityTest {
             int vocab = run.model.config().vocabSize();
             float[] all = new float[prompt.length * vocab];
             for (int p = 0; p < prompt.length; p++) {
-                float[] l = run.runner.forward(Batch.ofSequence(new int[] {prompt[p]}, p, run.table, false));
+                float[] l = run.runner.forward(Batch.ofSequence(new int[] {prompt[p]}, p, run.table, false, true));
                 System.arraycopy(l, 0, all, p * vocab, vocab);
             }
             checkPositions(r, all, vocab, tolerance(file), "decode");
@@ -117,7 +137,7 @@ class LlamaCppParityTest {
                             + " after fragile step " + fragile + " (margin " + margins[fragile] + " < " + tol + ")");
                     return;
                 }
-                logits = run.runner.forward(Batch.ofSequence(new int[] {got[i]}, prompt.length + i, run.table, false));
+                logits = run.runner.forward(Batch.ofSequence(new int[] {got[i]}, prompt.length + i, run.table, false, true));
             }
             assertArrayEquals(expected, got);
         }

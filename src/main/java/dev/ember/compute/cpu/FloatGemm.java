@@ -3,8 +3,8 @@ package dev.ember.compute.cpu;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Matrix × matrix product for N > 1 activation rows against a weight matrix of any type, as a float GEMM on dequantized
- * operands: each weight row is decoded once per token tile ({@link WeightMatrix#dequantizeRow}), the activations once per
+ * Matrix × matrix product of activation rows (the prompt path, {@link Matmul#applyGemm}) against a weight matrix of any
+ * type, as a float GEMM on dequantized operands: each weight row is decoded once per token tile ({@link WeightMatrix#dequantizeRow}), the activations once per
  * call ({@link Activations#dequantize} of the row the dot type quantized, so the values are ggml's: d · q), and every
  * output is {@code Σ_k w[k] · x[k]}.
  *
@@ -12,11 +12,12 @@ import jdk.incubator.vector.FloatVector;
  * block sums must be finished before they are scaled: in floats that costs an extra FMA, a scalar product and a broadcast
  * per (row, token, block), and the block's partial sums occupy registers the tile needs. With the scales folded into the
  * operands the inner loop is one FMA per 8 multiply-adds and an accumulator runs over the whole row, which lets the
- * micro-kernel hold a 4-row × 4-token tile (16 accumulators, 32 vector registers on AVX-512 machines). Measured on the
- * 2-core EPYC (KernelBench, perf/RESULTS.md) against the integer-exact lane GEMM it replaces. The price: the result is not
- * ggml's bit for bit; it is the same sum in another float order (every product of dequantized values is exact for Q4_0 /
- * Q8_0 and rounds once otherwise), within {@code (cols / 8 + 3) · 2^-24 · Σ|w x|} of the exact value. The split dots
- * ({@link SplitWeights}, N ≤ splitMaxN) keep ggml's bits.
+ * micro-kernel hold a 4-row × 4-token tile (16 accumulators, 32 vector registers on AVX-512 machines; on 16-register
+ * AVX2 machines it spills and runs like a 2 × 4 tile). Measured on the 2-core EPYC (KernelBench path=gemm against the
+ * integer-exact lane GEMMs, perf/RESULTS.md). The price: the result is not ggml's bit for bit; it is the same sum in
+ * another float order (every product of dequantized values is exact for Q4_0 / Q8_0 and rounds once otherwise), within
+ * {@link #errorBound} of the exact value. Which tokens take this path is decided by their role, not by the batch
+ * ({@code Batch.exact}).
  *
  * <p>Shapes: weights {@code [rows, cols]} (one {@link WeightMatrix}), activations {@code x [n, cols]} floats,
  * output {@code out [n, rows]} at {@code outOff}. Each (row, token) output is computed by the same lane-wise FMA chain

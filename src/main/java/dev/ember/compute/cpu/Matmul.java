@@ -19,8 +19,18 @@ public final class Matmul {
      * from a byte[]-backed segment in the dot kernels (measured 2-12x slower, with boxed vectors for Q4_K/Q6_K).
      */
     private MemorySegment scratch = MemorySegment.NULL;
+    /**
+     * Activations expanded to lane-ordered floats: [n, blocks, 32] Q8_0 (LaneGemm), [n, blocks, 256] or [n, blocks, 336]
+     * Q8_K (Q4_KLaneGemm, Q6_KLaneGemm); and [n, blocks] their scales.
+     */
+    private float[] lanes = new float[0];
+    private float[] laneScales = new float[0];
+    /** [n, blocks, 8] Q8_K bsum pair sums for the Q4_K mins term (Q4_KLaneGemm). */
+    private float[] laneSums = new float[0];
     /** [n, cols] the converted activations decoded back to floats, for {@link FloatGemm}. */
     private float[] dequantized = new float[0];
+    /** Rows of a mixed {@link #apply(WeightMatrix, float[], int, int, float[], int, boolean[])} call, regrouped by path. */
+    private float[] gatherX = new float[0], gatherOut = new float[0];
 
     public Matmul(WorkerPool pool) {
         this.pool = pool;
@@ -31,7 +41,8 @@ public final class Matmul {
     }
 
     /**
-     * out[b, r] = Σ_c w[r, c] · x[b, c] for b < n, r < w.rows().
+     * out[b, r] = Σ_c w[r, c] · x[b, c] for b < n, r < w.rows(), in ggml's arithmetic: every output the bits of one
+     * {@link WeightMatrix#dot} of the row with the activation row converted to the weight's dot type, whatever n is.
      *
      * @param x   [n, w.cols()] row-major at xOff
      * @param out [n, w.rows()] row-major at outOff
@@ -39,6 +50,88 @@ public final class Matmul {
     public void apply(WeightMatrix w, float[] x, int xOff, int n, float[] out, int outOff) {
         int cols = w.cols();
         int rows = w.rows();
+        long rowBytes = Activations.rowBytes(w.activationType(), cols);
+        MemorySegment xq = quantize(w, x, xOff, n);
+        if (w instanceof SplitWeights q && (Lanes.NARROW || Lanes.ENABLED && n <= q.splitMaxN())) {
+            applySplit(q, rows, xq, rowBytes, n, out, outOff);
+            return;
+        }
+        if (n > 1 && w instanceof LaneBlockWeights lw && Lanes.ENABLED) {
+            applyLanes(lw, rows, cols / 32, xq, rowBytes, n, out, outOff);
+            return;
+        }
+        if (n > 1 && w instanceof Q4_KMatrix q4k && Lanes.ENABLED) {
+            applyQ4_K(q4k, rows, cols / 256, xq, rowBytes, n, out, outOff);
+            return;
+        }
+        if (n > 1 && w instanceof Q6_KMatrix q6k && Lanes.ENABLED) {
+            applyQ6_K(q6k, rows, cols / 256, xq, rowBytes, n, out, outOff);
+            return;
+        }
+        // One task = a few weight rows × all n activation rows: each weight row is read from memory once, its blocks are
+        // unpacked once per group of activation rows (dotRows), and the activations stream from L2.
+        pool.forRange(rows, (from, to) -> {
+            for (int r = from; r < to; r++) w.dotRows(r, xq, 0, rowBytes, n, out, outOff + r, rows);
+        });
+    }
+
+    /**
+     * The same product by {@link FloatGemm}: activations converted to the weight's dot type and decoded back (ggml's
+     * values d · q), weight rows decoded, a float GEMM. Faster than {@link #apply} for prompt-sized n (perf/RESULTS.md),
+     * not ggml's bits (within {@link FloatGemm#errorBound} of the exact sum), and each output the same bits whatever n
+     * is and whichever rows share the call. Where the 256-bit kernels do not run, this is {@link #apply}.
+     */
+    public void applyGemm(WeightMatrix w, float[] x, int xOff, int n, float[] out, int outOff) {
+        if (!Lanes.ENABLED) {
+            apply(w, x, xOff, n, out, outOff);
+            return;
+        }
+        int cols = w.cols(), rows = w.rows();
+        GgmlType act = w.activationType();
+        long rowBytes = Activations.rowBytes(act, cols);
+        MemorySegment xq = quantize(w, x, xOff, n);
+        if (dequantized.length < n * cols) dequantized = new float[n * cols];
+        float[] xf = dequantized;
+        pool.forRange(n, 1, (from, to) -> {
+            for (int b = from; b < to; b++) Activations.dequantize(act, xq, b * rowBytes, cols, xf, b * cols);
+        });
+        // chunks of whole 4-row groups (the micro-kernel's tile)
+        int chunk = (Math.max(1, (rows + pool.threads() * 4 - 1) / (pool.threads() * 4)) + 3) & ~3;
+        pool.forRange(rows, chunk, (from, to) -> FloatGemm.rows(w, from, to, rows, xf, n, out, outOff));
+    }
+
+    /**
+     * Rows b with {@code exact[b]} through {@link #apply} (ggml's bits), the others through {@link #applyGemm}; outputs
+     * in place as for {@link #apply}. Either way a row's result does not depend on the other rows.
+     */
+    public void apply(WeightMatrix w, float[] x, int xOff, int n, float[] out, int outOff, boolean[] exact) {
+        int e = 0;
+        for (int b = 0; b < n; b++) if (exact[b]) e++;
+        if (e == n) {
+            apply(w, x, xOff, n, out, outOff);
+            return;
+        }
+        if (e == 0) {
+            applyGemm(w, x, xOff, n, out, outOff);
+            return;
+        }
+        int cols = w.cols(), rows = w.rows(), g = n - e;
+        if (gatherX.length < n * cols) gatherX = new float[n * cols];
+        if (gatherOut.length < n * rows) gatherOut = new float[n * rows];
+        // gatherX [g gemm rows, then e exact rows, cols]; gatherOut the same order, [n, rows]
+        for (int b = 0, ig = 0, ie = g; b < n; b++) {
+            System.arraycopy(x, xOff + b * cols, gatherX, (exact[b] ? ie++ : ig++) * cols, cols);
+        }
+        applyGemm(w, gatherX, 0, g, gatherOut, 0);
+        apply(w, gatherX, g * cols, e, gatherOut, g * rows);
+        for (int b = 0, ig = 0, ie = g; b < n; b++) {
+            System.arraycopy(gatherOut, (exact[b] ? ie++ : ig++) * rows, out, outOff + b * rows, rows);
+        }
+    }
+
+    /** Converts x [n, w.cols()] at xOff to the weight's dot type in {@link #scratch}: [n, rowBytes]. */
+    private MemorySegment quantize(WeightMatrix w, float[] x, int xOff, int n) {
+        int cols = w.cols();
         GgmlType act = w.activationType();
         long rowBytes = Activations.rowBytes(act, cols);
         long need = rowBytes * n;
@@ -51,19 +144,7 @@ public final class Matmul {
                 for (int b = from; b < to; b++) Activations.quantize(act, x, xOff + b * cols, cols, xq, b * rowBytes);
             });
         }
-        if (usesFloatGemm(w, n)) {
-            applyFloat(w, act, rows, cols, xq, rowBytes, n, out, outOff);
-            return;
-        }
-        if (w instanceof SplitWeights q && (Lanes.NARROW || Lanes.ENABLED)) {
-            applySplit(q, rows, xq, rowBytes, n, out, outOff);
-            return;
-        }
-        // One task = a few weight rows × all n activation rows: each weight row is read from memory once, its blocks are
-        // unpacked once per group of activation rows (dotRows), and the activations stream from L2.
-        pool.forRange(rows, (from, to) -> {
-            for (int r = from; r < to; r++) w.dotRows(r, xq, 0, rowBytes, n, out, outOff + r, rows);
-        });
+        return xq;
     }
 
     /**
@@ -106,22 +187,6 @@ public final class Matmul {
         }
     }
 
-    /**
-     * Whether {@link #apply} of {@code n} activation rows runs {@link FloatGemm} (not ggml's bits): beyond
-     * {@link SplitWeights#splitMaxN} rows for the split types, beyond {@link #EXACT_MAX_N} for the others, and only where the
-     * 256-bit kernels run.
-     */
-    static boolean usesFloatGemm(WeightMatrix w, int n) {
-        return Lanes.ENABLED && n > (w instanceof SplitWeights q ? q.splitMaxN() : EXACT_MAX_N);
-    }
-
-    /**
-     * Up to this many activation rows, the types without split kernels (F32, F16, BF16, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K)
-     * run {@link WeightMatrix#dotRows}, ggml's arithmetic bit for bit (small decode batches then give each stream the bits
-     * it gets alone); beyond it {@link FloatGemm}. The split types switch at their {@link SplitWeights#splitMaxN}.
-     */
-    static final int EXACT_MAX_N = 16;
-
     /** Split activations per token tile of {@link #applySplit}: half of a Zen 4 / recent Intel core's L2. */
     static final long SPLIT_TILE_BYTES = 512 * 1024;
 
@@ -146,16 +211,45 @@ public final class Matmul {
         return Math.max(0, coldSplitCalls.get());
     }
 
-    /** N > 1 rows: {@link FloatGemm} on the activations dequantized once ({@code [n, cols]} floats). */
-    private void applyFloat(WeightMatrix w, GgmlType act, int rows, int cols, MemorySegment xq, long rowBytes, int n,
-                            float[] out, int outOff) {
-        if (dequantized.length < n * cols) dequantized = new float[n * cols];
-        float[] x = dequantized;
+    /** N > 1 rows against a Q4_0 / Q8_0 matrix: {@link LaneGemm} on activations expanded once. */
+    private void applyLanes(LaneBlockWeights w, int rows, int blocks, MemorySegment xq, long rowBytes, int n, float[] out,
+                            int outOff) {
+        int rowFloats = 32 * blocks;
+        if (lanes.length < n * rowFloats) lanes = new float[n * rowFloats];
+        if (laneScales.length < n * blocks) laneScales = new float[n * blocks];
+        float[] x = lanes, xd = laneScales;
         pool.forRange(n, 1, (from, to) -> {
-            for (int b = from; b < to; b++) Activations.dequantize(act, xq, b * rowBytes, cols, x, b * cols);
+            for (int b = from; b < to; b++) LaneGemm.expandQ8_0(xq, b * rowBytes, blocks, x, b * rowFloats, xd, b * blocks);
         });
-        // chunks of whole 4-row groups (the micro-kernel's tile)
-        int chunk = (Math.max(1, (rows + pool.threads() * 4 - 1) / (pool.threads() * 4)) + 3) & ~3;
-        pool.forRange(rows, chunk, (from, to) -> FloatGemm.rows(w, from, to, rows, x, n, out, outOff));
+        pool.forRange(rows, (from, to) -> LaneGemm.rows(w, from, to, rows, blocks, x, xd, n, out, outOff));
+    }
+
+    /** N > 1 rows against a Q4_K matrix: {@link Q4_KLaneGemm} on activations expanded once. */
+    private void applyQ4_K(Q4_KMatrix w, int rows, int blocks, MemorySegment xq, long rowBytes, int n, float[] out,
+                           int outOff) {
+        int rowFloats = Q8_KLanes.Q4_K_FLOATS * blocks;
+        if (lanes.length < n * rowFloats) lanes = new float[n * rowFloats];
+        if (laneScales.length < n * blocks) laneScales = new float[n * blocks];
+        if (laneSums.length < n * blocks * 8) laneSums = new float[n * blocks * 8];
+        float[] x = lanes, xd = laneScales, xs = laneSums;
+        pool.forRange(n, 1, (from, to) -> {
+            for (int b = from; b < to; b++) {
+                Q8_KLanes.expandForQ4_K(xq, b * rowBytes, blocks, x, b * rowFloats, xd, b * blocks, xs, 8 * b * blocks);
+            }
+        });
+        pool.forRange(rows, (from, to) -> Q4_KLaneGemm.rows(w, from, to, rows, blocks, x, xd, xs, n, out, outOff));
+    }
+
+    /** N > 1 rows against a Q6_K matrix: {@link Q6_KLaneGemm} on activations expanded once. */
+    private void applyQ6_K(Q6_KMatrix w, int rows, int blocks, MemorySegment xq, long rowBytes, int n, float[] out,
+                           int outOff) {
+        int rowFloats = Q8_KLanes.Q6_K_FLOATS * blocks;
+        if (lanes.length < n * rowFloats) lanes = new float[n * rowFloats];
+        if (laneScales.length < n * blocks) laneScales = new float[n * blocks];
+        float[] x = lanes, xd = laneScales;
+        pool.forRange(n, 1, (from, to) -> {
+            for (int b = from; b < to; b++) Q8_KLanes.expandForQ6_K(xq, b * rowBytes, blocks, x, b * rowFloats, xd, b * blocks);
+        });
+        pool.forRange(rows, (from, to) -> Q6_KLaneGemm.rows(w, from, to, rows, blocks, x, xd, n, out, outOff));
     }
 }

@@ -20,7 +20,7 @@ import jdk.incubator.vector.ShortVector;
  * Q4_0 weights: blocks of 32 as {fp16 d, uint8 qs[16]} (18 bytes); element j = (qs[j] & 15) - 8, element j + 16 =
  * (qs[j] >> 4) - 8, value = d * element. Activations Q8_0.
  */
-public final class Q4_0Matrix extends WeightMatrix implements SplitWeights {
+public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, SplitWeights {
     Q4_0Matrix(GgufTensor t) {
         super(t);
     }
@@ -50,6 +50,34 @@ public final class Q4_0Matrix extends WeightMatrix implements SplitWeights {
                 int q = Bytes.u8(data, w + 2 + j);
                 out[o + j] = ((q & 0xF) - 8) * d;
                 out[o + j + 16] = ((q >> 4) - 8) * d;
+            }
+        }
+    }
+
+    /**
+     * Lane k holds elements 4k..4k+3: the low nibbles of bytes 4k..4k+3 for k < 4, the high nibbles of bytes 4(k-4)..
+     * for k ≥ 4, i.e. nibble m of the dup-and-shift int lane k that {@link #dot} builds.
+     */
+    @Override
+    public void unpackLanes(int row, float[] dst, int dstOffset, float[] scale, int scaleOffset) {
+        long w = rowOffset(row);
+        long end = data.byteSize();
+        for (int b = 0, o = dstOffset; b < blocks; b++, w += 18, o += 32) {
+            scale[scaleOffset + b] = Float.float16ToFloat(data.get(Bytes.I16, w));
+            if (Lanes.ENABLED && w + 34 <= end) {
+                IntVector q = IntVector.fromMemorySegment(Lanes.I32x8, data, w + 2, Lanes.LE)
+                        .rearrange(Lanes.DUP_LO).lanewise(LSHR, Lanes.NIBBLE_SHIFT);
+                ((FloatVector) q.and(0xF).sub(8).convert(I2F, 0)).intoArray(dst, o);
+                ((FloatVector) q.lanewise(LSHR, 8).and(0xF).sub(8).convert(I2F, 0)).intoArray(dst, o + 8);
+                ((FloatVector) q.lanewise(LSHR, 16).and(0xF).sub(8).convert(I2F, 0)).intoArray(dst, o + 16);
+                ((FloatVector) q.lanewise(LSHR, 24).and(0xF).sub(8).convert(I2F, 0)).intoArray(dst, o + 24);
+            } else {
+                for (int k = 0; k < 8; k++) {
+                    for (int m = 0; m < 4; m++) {
+                        int byteValue = Bytes.u8(data, w + 2 + 4 * (k & 3) + m);
+                        dst[o + 8 * m + k] = (k < 4 ? byteValue & 0xF : byteValue >> 4) - 8;
+                    }
+                }
             }
         }
     }

@@ -58,6 +58,36 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
         }
     }
 
+    /** Floats per superblock of {@link #unpackLanes}'s metadata: d, dmin, and the mins ordered m0, m2, m4, m6, m1, m3, m5, m7. */
+    static final int LANE_META = 10;
+
+    /**
+     * Writes weight row {@code row} for {@link Q4_KLaneGemm}: {@code dst[dstOffset + 256b ..]} superblock b's quants times
+     * their sub-block scale, sc[p] * q[32p + 4k + m] at float 32p + 8m + k (the {@link Q8_KLanes} lane order), exact
+     * integers ≤ 63 * 15; {@code meta[metaOffset + 10b ..]} = {d, dmin, m0, m2, m4, m6, m1, m3, m5, m7}.
+     */
+    void unpackLanes(int row, float[] dst, int dstOffset, float[] meta, int metaOffset) {
+        long w = rowOffset(row);
+        for (int b = 0, o = dstOffset, mo = metaOffset; b < blocks; b++, w += 144, o += 256, mo += LANE_META) {
+            meta[mo] = Float.float16ToFloat(data.get(Bytes.I16, w));
+            meta[mo + 1] = Float.float16ToFloat(data.get(Bytes.I16, w + 2));
+            for (int p = 0; p < 8; p++) meta[mo + 2 + (p >> 1) + 4 * (p & 1)] = KScales.minK4(data, w + 4, p);
+            for (int j = 0; j < 4; j++) {
+                int scLo = KScales.scaleK4(data, w + 4, 2 * j), scHi = KScales.scaleK4(data, w + 4, 2 * j + 1);
+                IntVector q = IntVector.fromMemorySegment(Lanes.I32x8, data, w + 16 + 32 * j, Lanes.LE); // int k = bytes 4k..4k+3
+                int lo = o + 64 * j, hi = lo + 32;
+                ((FloatVector) q.and(0xF).mul(scLo).convert(I2F, 0)).intoArray(dst, lo);
+                ((FloatVector) q.lanewise(LSHR, 4).and(0xF).mul(scHi).convert(I2F, 0)).intoArray(dst, hi);
+                ((FloatVector) q.lanewise(LSHR, 8).and(0xF).mul(scLo).convert(I2F, 0)).intoArray(dst, lo + 8);
+                ((FloatVector) q.lanewise(LSHR, 12).and(0xF).mul(scHi).convert(I2F, 0)).intoArray(dst, hi + 8);
+                ((FloatVector) q.lanewise(LSHR, 16).and(0xF).mul(scLo).convert(I2F, 0)).intoArray(dst, lo + 16);
+                ((FloatVector) q.lanewise(LSHR, 20).and(0xF).mul(scHi).convert(I2F, 0)).intoArray(dst, hi + 16);
+                ((FloatVector) q.lanewise(LSHR, 24).and(0xF).mul(scLo).convert(I2F, 0)).intoArray(dst, lo + 24);
+                ((FloatVector) q.lanewise(LSHR, 28).mul(scHi).convert(I2F, 0)).intoArray(dst, hi + 24);
+            }
+        }
+    }
+
     /**
      * ggml_vec_dot_q4_K_q8_K, AVX2: per superblock, integer lane sums weighted by the sub-block scales, acc = fma(y.d*d,
      * float(sumi), acc); the mins go through Q8_K's bsums into a separate 4-lane accumulator acc_m = fma(-y.d*dmin,

@@ -76,6 +76,41 @@ public final class Q6_KMatrix extends WeightMatrix implements SplitWeights {
     }
 
     /**
+     * Writes weight row {@code row} for {@link Q6_KLaneGemm}, {@code [blocks, 336]} at {@code dst[dstOffset ..]}: per
+     * superblock, group g (0..7) lane k position m at float 32g + 8m + k holds sc[2g + (k ≥ 4)] · (q[32g + 4k + m] - 32)
+     * (the {@link Q8_KLanes} lane order, exact integers, |.| ≤ 128 · 32); float 256 + 8g + k holds sc[2g + (k ≥ 4)];
+     * floats 320 + k and 328 + k hold sc[2k] and sc[2k + 1]. {@code scale[scaleOffset + b]} = d.
+     */
+    void unpackLanes(int row, float[] dst, int dstOffset, float[] scale, int scaleOffset) {
+        long w = rowOffset(row);
+        for (int b = 0, o = dstOffset; b < blocks; b++, w += 210, o += Q8_KLanes.Q6_K_FLOATS) {
+            scale[scaleOffset + b] = Float.float16ToFloat(data.get(Bytes.I16, w + 208));
+            for (int g = 0; g < 8; g++) {
+                int h = g >> 2, c = g & 3, nib = (c >> 1) * 4;
+                int scLo = data.get(ValueLayout.JAVA_BYTE, w + 192 + 2 * g), scHi = data.get(ValueLayout.JAVA_BYTE, w + 193 + 2 * g);
+                IntVector sc = IntVector.broadcast(Lanes.I32x8, scLo).blend(scHi, Lanes.UPPER_HALF);
+                // int k = bytes 4k..4k+3 = elements 4k..4k+3 of the group
+                IntVector ql = IntVector.fromMemorySegment(Lanes.I32x8, data, w + 64 * h + 32 * (c & 1), Lanes.LE);
+                IntVector qh = IntVector.fromMemorySegment(Lanes.I32x8, data, w + 128 + 32 * h, Lanes.LE);
+                int go = o + 32 * g;
+                ((FloatVector) ql.lanewise(LSHR, nib).and(0xF).or(qh.lanewise(LSHR, 2 * c).and(3).lanewise(LSHL, 4))
+                        .sub(32).mul(sc).convert(I2F, 0)).intoArray(dst, go);
+                ((FloatVector) ql.lanewise(LSHR, 8 + nib).and(0xF).or(qh.lanewise(LSHR, 8 + 2 * c).and(3).lanewise(LSHL, 4))
+                        .sub(32).mul(sc).convert(I2F, 0)).intoArray(dst, go + 8);
+                ((FloatVector) ql.lanewise(LSHR, 16 + nib).and(0xF).or(qh.lanewise(LSHR, 16 + 2 * c).and(3).lanewise(LSHL, 4))
+                        .sub(32).mul(sc).convert(I2F, 0)).intoArray(dst, go + 16);
+                ((FloatVector) ql.lanewise(LSHR, 24 + nib).and(0xF).or(qh.lanewise(LSHR, 24 + 2 * c).and(3).lanewise(LSHL, 4))
+                        .sub(32).mul(sc).convert(I2F, 0)).intoArray(dst, go + 24);
+                for (int k = 0; k < 8; k++) dst[o + 256 + 8 * g + k] = k < 4 ? scLo : scHi;
+            }
+            for (int k = 0; k < 8; k++) {
+                dst[o + 320 + k] = data.get(ValueLayout.JAVA_BYTE, w + 192 + 2 * k);
+                dst[o + 328 + k] = data.get(ValueLayout.JAVA_BYTE, w + 193 + 2 * k);
+            }
+        }
+    }
+
+    /**
      * ggml_vec_dot_q6_K_q8_K, AVX2: lane sums of the unsigned 6-bit values (0..63) times the per-16 scales, then the -32
      * offset is removed per lane as 32 * (bsums[2k]*sc[2k] + bsums[2k+1]*sc[2k+1]) (q8sclsub), which spreads the integer
      * total over the lanes differently from subtracting 32 per element; acc = fma(y.d*d, float(sumi), acc). Computed by

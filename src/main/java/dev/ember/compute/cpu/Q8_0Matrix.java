@@ -16,7 +16,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 
 /** Q8_0 weights: blocks of 32 as {fp16 d, int8 qs[32]} (34 bytes), value = d * q; activations Q8_0. */
-public final class Q8_0Matrix extends WeightMatrix implements SplitWeights {
+public final class Q8_0Matrix extends WeightMatrix implements LaneBlockWeights, SplitWeights {
     Q8_0Matrix(GgufTensor t) {
         super(t);
     }
@@ -40,6 +40,11 @@ public final class Q8_0Matrix extends WeightMatrix implements SplitWeights {
             }
             for (int j = 0; j < 32; j++) out[outOffset + 32 * b + j] = Bytes.i8(data, w + 2 + j) * d;
         }
+    }
+
+    @Override
+    public void unpackLanes(int row, float[] dst, int dstOffset, float[] scale, int scaleOffset) {
+        LaneGemm.expandQ8_0(data, rowOffset(row), blocks, dst, dstOffset, scale, scaleOffset);
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -11,7 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * {@link FloatGemm} through {@link Matmul#apply} beyond the exact paths: within its error bound of the exact sum for every
+ * {@link FloatGemm} through {@link Matmul#applyGemm}: within its error bound of the exact sum for every
  * weight type, at row counts that leave 1-3 rows of a 4-row group, token counts that leave 1-3 tokens of a 4-token tile,
  * columns that leave a scalar tail (F32 / F16), more tokens than one token tile holds; and each (row, token) output the
  * same bits whatever the batch size, thread count or position in the batch.
@@ -30,12 +31,11 @@ class FloatGemmTest {
                 WeightMatrix m = WeightMatrix.of(Blocks.tensor(type, rows, cols, bytes));
                 try (WorkerPool pool = new WorkerPool(2)) {
                     Matmul mm = new Matmul(pool);
-                    for (int n : new int[] {17, 18, 19, 20}) {
+                    for (int n : new int[] {1, 2, 3, 4, 5, 17, 18, 19, 20}) {
                         float[] x = Blocks.activations(cols * n, rnd);
                         float[] out = new float[rows * n + 3];
-                        mm.apply(m, x, 0, n, out, 3);
-                        assertTrue(Matmul.usesFloatGemm(m, n) || !Lanes.ENABLED, type + " n " + n + " should run FloatGemm");
-                        MatmulExpect.check(m, bytes, x, n, out, 3, type + " rows " + rows + " cols " + cols);
+                        mm.applyGemm(m, x, 0, n, out, 3);
+                        MatmulExpect.check(m, bytes, x, n, out, 3, Lanes.ENABLED, type + " rows " + rows + " cols " + cols);
                     }
                 }
             }
@@ -52,14 +52,14 @@ class FloatGemmTest {
         float[] x = Blocks.activations(cols * n, rnd);
         try (WorkerPool pool = new WorkerPool(2)) {
             float[] out = new float[rows * n];
-            new Matmul(pool).apply(m, x, 0, n, out, 0);
-            MatmulExpect.check(m, bytes, x, n, out, 0, "Q4_0 tiles");
+            new Matmul(pool).applyGemm(m, x, 0, n, out, 0);
+            MatmulExpect.check(m, bytes, x, n, out, 0, Lanes.ENABLED, "Q4_0 tiles");
         }
     }
 
     /**
-     * A token's outputs do not depend on the batch around it: token 0..k of a batch of 40, the same tokens as a batch of
-     * 17 or 23, on 1 or 2 threads (other row splits), give the same bits.
+     * A token's outputs do not depend on the batch around it: the first tokens of a batch of 40, the same tokens as a batch
+     * of 17, 23, 3 or 1, on 1 or 2 threads (other row splits), give the same bits.
      */
     @ParameterizedTest
     @EnumSource(names = {"Q4_0", "Q4_K", "F32"})
@@ -72,14 +72,47 @@ class FloatGemmTest {
         for (int threads : new int[] {1, 2}) {
             try (WorkerPool pool = new WorkerPool(threads)) {
                 Matmul mm = new Matmul(pool);
-                for (int n : new int[] {40, 17, 23}) {
+                for (int n : new int[] {40, 17, 23, 3, 1}) {
                     float[] out = new float[rows * n];
-                    mm.apply(m, x, 0, n, out, 0);
+                    mm.applyGemm(m, x, 0, n, out, 0);
                     if (ref == null) ref = out;
                     for (int i = 0; i < out.length; i++) {
                         assertEquals(Float.floatToRawIntBits(ref[i]), Float.floatToRawIntBits(out[i]),
                                 type + " threads " + threads + " n " + n + " output " + i);
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * A batch mixing generated tokens (exact) and prompt tokens: each row takes its own path, and gets the bits it gets
+     * alone (the dot for an exact row, a one-token applyGemm for the others), in its own output row.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_0", "Q6_K", "Q4_K", "F16"})
+    void mixedBatchRowsTakeTheirOwnPath(GgmlType type) {
+        Random rnd = new Random(13 + type.ordinal());
+        int rows = 9, cols = type.blockSize == 256 ? 512 : 96, n = 21;
+        WeightMatrix m = WeightMatrix.of(Blocks.tensor(type, rows, cols, Blocks.random(type, rows, cols, rnd)));
+        float[] x = Blocks.activations(cols * n, rnd);
+        boolean[] exact = new boolean[n];
+        for (int b = 0; b < n; b++) exact[b] = b % 3 == 1 || b == n - 1;
+        try (WorkerPool pool = new WorkerPool(2)) {
+            Matmul mm = new Matmul(pool);
+            float[] out = new float[rows * n + 2];
+            mm.apply(m, x, 0, n, out, 2, exact);
+            for (int b = 0; b < n; b++) {
+                float[] alone = new float[rows];
+                if (exact[b]) {
+                    MemorySegment xq = Blocks.quantize(m.activationType(), Arrays.copyOfRange(x, b * cols, (b + 1) * cols));
+                    for (int r = 0; r < rows; r++) alone[r] = m.dot(r, xq, 0);
+                } else {
+                    mm.applyGemm(m, x, b * cols, 1, alone, 0);
+                }
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(Float.floatToRawIntBits(alone[r]), Float.floatToRawIntBits(out[2 + b * rows + r]),
+                            type + " token " + b + (exact[b] ? " (exact)" : " (gemm)") + " row " + r);
                 }
             }
         }

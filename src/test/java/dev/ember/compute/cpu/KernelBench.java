@@ -18,7 +18,7 @@ import java.util.List;
  *
  * <pre>
  * ./mvnw -o -q test-compile && java --add-modules=jdk.incubator.vector -cp target/classes:target/test-classes \
- *     dev.ember.compute.cpu.KernelBench [types=Q4_0,Q8_0,Q4_K,Q6_K,F16] [threads=1,2] [n=1,16,128] [rows=8192] [cols=2048] [runs=7]
+ *     dev.ember.compute.cpu.KernelBench [types=Q4_0,Q8_0,Q4_K,Q6_K,F16] [threads=1,2] [n=1,16,128] [rows=8192] [cols=2048] [runs=7] [path=exact|gemm]
  * </pre>
  */
 public final class KernelBench {
@@ -28,6 +28,7 @@ public final class KernelBench {
         String ns = "1,16,128";
         int rows = 8192, cols = 2048, runs = 7;
         long poolBytes = 96L << 20;
+        boolean gemm = false;
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
@@ -38,11 +39,16 @@ public final class KernelBench {
                 case "cols" -> cols = Integer.parseInt(kv[1]);
                 case "runs" -> runs = Integer.parseInt(kv[1]);
                 case "mb" -> poolBytes = Long.parseLong(kv[1]) << 20;
+                case "path" -> gemm = switch (kv[1]) {
+                    case "exact" -> false;
+                    case "gemm" -> true;
+                    default -> throw new IllegalArgumentException("path is exact (Matmul.apply) or gemm (Matmul.applyGemm)");
+                };
                 default -> throw new IllegalArgumentException("unknown argument " + a);
             }
         }
-        System.out.printf("KernelBench rows=%d cols=%d runs=%d (median; weights cycled over >= %d MB)%n",
-                rows, cols, runs, poolBytes >> 20);
+        System.out.printf("KernelBench rows=%d cols=%d runs=%d path=%s (median; weights cycled over >= %d MB)%n",
+                rows, cols, runs, gemm ? "gemm" : "exact", poolBytes >> 20);
         System.out.printf("%-5s %3s %4s %10s %9s %9s%n", "type", "thr", "N", "ms/call", "GB/s(w)", "GFLOP/s");
         Arena arena = Arena.ofShared();
         for (String tn : types.split(",")) {
@@ -72,14 +78,14 @@ public final class KernelBench {
                         long warmEnd = System.nanoTime() + 1_000_000_000L;
                         int k = 0;
                         do {
-                            mm.apply(ms.get(k++ % copies), x, 0, n, out, 0);
+                            apply(mm, gemm, ms.get(k++ % copies), x, n, out);
                         } while (System.nanoTime() < warmEnd || k < 3);
                         double[] t = new double[runs], cpu = new double[runs];
                         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
                         for (int r = 0; r < runs; r++) {
                             long c0 = mx.getCurrentThreadCpuTime();
                             long t0 = System.nanoTime();
-                            for (int c = 0; c < calls; c++) mm.apply(ms.get(k++ % copies), x, 0, n, out, 0);
+                            for (int c = 0; c < calls; c++) apply(mm, gemm, ms.get(k++ % copies), x, n, out);
                             t[r] = (System.nanoTime() - t0) / 1e9 / calls;
                             cpu[r] = (mx.getCurrentThreadCpuTime() - c0) / 1e9 / calls;
                         }
@@ -135,5 +141,10 @@ public final class KernelBench {
                 }
             }
         }
+    }
+
+    private static void apply(Matmul mm, boolean gemm, WeightMatrix w, float[] x, int n, float[] out) {
+        if (gemm) mm.applyGemm(w, x, 0, n, out, 0);
+        else mm.apply(w, x, 0, n, out, 0);
     }
 }

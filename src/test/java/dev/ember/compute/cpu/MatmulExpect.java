@@ -7,9 +7,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * What {@link Matmul#apply} must give for activation rows {@code x [n, cols]}: where it keeps ggml's arithmetic, the bits of
- * one {@link WeightMatrix#dot} per (token, row); where it runs {@link FloatGemm}, a value within the GEMM's stated error
- * bound of the exact sum over the operands decoded test-side ({@link SpecDecode}, {@link Blocks#dequantActivations}), and
+ * What a matmul must give for activation rows {@code x [n, cols]}: {@link Matmul#apply}, the bits of one
+ * {@link WeightMatrix#dot} per (token, row); {@link Matmul#applyGemm} ({@link FloatGemm}), a value within the GEMM's stated
+ * error bound of the exact sum over the operands decoded test-side ({@link SpecDecode}, {@link Blocks#dequantActivations}), and
  * within twice that bound of the dot (both are roundings of the same exact sum).
  */
 final class MatmulExpect {
@@ -32,10 +32,12 @@ final class MatmulExpect {
         return allowance;
     }
 
-    /** Checks {@code out[outOff + b * rows + r]} for b < n, r < rows; {@code weights} are the matrix's bytes. */
-    static void check(WeightMatrix m, byte[] weights, float[] x, int n, float[] out, int outOff, String ctx) {
+    /**
+     * Checks {@code out[outOff + b * rows + r]} for b < n, r < rows, as made by {@code applyGemm} ({@code gemm}) or
+     * {@code apply}; {@code weights} are the matrix's bytes.
+     */
+    static void check(WeightMatrix m, byte[] weights, float[] x, int n, float[] out, int outOff, boolean gemm, String ctx) {
         int rows = m.rows(), cols = m.cols();
-        boolean gemm = Matmul.usesFloatGemm(m, n);
         float[][] w = new float[rows][];
         if (gemm) {
             for (int r = 0; r < rows; r++) w[r] = SpecDecode.row(m.type(), weights, (int) (r * m.rowBytes()), cols);
