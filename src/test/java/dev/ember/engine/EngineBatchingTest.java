@@ -22,15 +22,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class EngineBatchingTest {
     private static Model stories;
+    /**
+     * The Q8_0 file for the float-GEMM tests: its 64-wide activations are re-quantized to Q8_0 before every matmul, so a
+     * last-bit difference between the two matmul paths flips roundings and moves logits by up to 0.2 (ARCHITECTURE.md):
+     * a token computed on the other path than in its solo run changes greedy tokens here.
+     */
+    private static Model storiesQ8;
 
     @BeforeAll
     static void load() {
         stories = Model.load(Fixtures.model("stories260K-f32.gguf"));
+        storiesQ8 = Model.load(Fixtures.model("stories260K-q8_0.gguf"));
     }
 
     @AfterAll
     static void close() {
         stories.close();
+        storiesQ8.close();
     }
 
     static final String[] PROMPTS = {
@@ -51,11 +59,28 @@ class EngineBatchingTest {
                 .thenApply(events -> events.stream().filter(e -> e.token() >= 0).mapToInt(TokenEvent::token).toArray());
     }
 
+    /**
+     * Prompts past {@link dev.ember.model.Batch#EXACT_PROMPT_TOKENS} (22-30 tokens): their prompt tokens take the float
+     * GEMM, their generated tokens the exact kernels, in batches that mix both with other sequences' tokens.
+     */
+    static String[] longPrompts() {
+        String[] p = new String[PROMPTS.length];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = PROMPTS[i] + ". " + PROMPTS[(i + 5) % p.length] + " and " + PROMPTS[(i + 11) % p.length] + ". "
+                    + PROMPTS[(i + 3) % p.length] + ".";
+        }
+        return p;
+    }
+
     private void concurrentEqualsSolo(Engine.Config config, int maxTokens) {
-        int[][] prompts = new int[PROMPTS.length][];
-        int[][] expected = new int[PROMPTS.length][];
-        for (int i = 0; i < PROMPTS.length; i++) {
-            prompts[i] = stories.tokenizer().encode(PROMPTS[i], true, false);
+        concurrentEqualsSolo(stories, config, maxTokens, PROMPTS);
+    }
+
+    private void concurrentEqualsSolo(Model stories, Engine.Config config, int maxTokens, String[] texts) {
+        int[][] prompts = new int[texts.length][];
+        int[][] expected = new int[texts.length][];
+        for (int i = 0; i < texts.length; i++) {
+            prompts[i] = stories.tokenizer().encode(texts[i], true, false);
             expected[i] = solo(stories, prompts[i], maxTokens);
         }
         try (Engine engine = new Engine(stories, config)) {
@@ -66,7 +91,7 @@ class EngineBatchingTest {
             }
             assertTrue(engine.running() + engine.waiting() > 1 || futures.stream().allMatch(CompletableFuture::isDone));
             for (int i = 0; i < prompts.length; i++) {
-                assertArrayEquals(expected[i], futures.get(i).join(), "request " + i + " \"" + PROMPTS[i] + "\"");
+                assertArrayEquals(expected[i], futures.get(i).join(), "request " + i + " \"" + texts[i] + "\"");
             }
             assertEquals(0, engine.usedBlocks(), "every KV block is back in the pool");
         }
@@ -89,6 +114,77 @@ class EngineBatchingTest {
             assertEquals(32, probe.totalBlocks());
         }
         concurrentEqualsSolo(new Engine.Config(128, 128, 16, 64, 2, 4), 24);
+    }
+
+    /** Generated ids and, bit for bit, each one's log-probability. */
+    private record Out(int[] tokens, int[] logprobBits) {}
+
+    private static CompletableFuture<Out> startWithLogprobs(Multi<TokenEvent> stream) {
+        return stream.collect().asList().subscribeAsCompletionStage().toCompletableFuture().thenApply(events -> {
+            List<TokenEvent> ts = events.stream().filter(e -> e.token() >= 0).toList();
+            return new Out(ts.stream().mapToInt(TokenEvent::token).toArray(),
+                    ts.stream().mapToInt(e -> Float.floatToRawIntBits(e.logprobs().logprob())).toArray());
+        });
+    }
+
+    /**
+     * Each long prompt alone in an engine with the default token budget (its prompt in one chunk), then all 16 at once
+     * under {@code config}: the same tokens and the same log-probabilities, bit for bit. A path chosen by batch size
+     * instead of by token role fails this (checked by hand against such a variant of Engine.step).
+     */
+    private void longPromptsConcurrentEqualSolo(Engine.Config config, int maxTokens) {
+        String[] texts = longPrompts();
+        Out[] solo = new Out[texts.length];
+        int[][] prompts = new int[texts.length][];
+        try (Engine alone = new Engine(storiesQ8, new Engine.Config(128, 16 * 128, 64, 512, 2, 16))) {
+            for (int i = 0; i < texts.length; i++) {
+                prompts[i] = storiesQ8.tokenizer().encode(texts[i], true, false);
+                assertTrue(prompts[i].length > dev.ember.model.Batch.EXACT_PROMPT_TOKENS && prompts[i].length <= 40,
+                        texts[i] + ": " + prompts[i].length + " tokens");
+                solo[i] = startWithLogprobs(alone.submit(new GenerationRequest(prompts[i], SamplingParams.greedy(), maxTokens,
+                        true, List.of(), 1))).join();
+            }
+        }
+        try (Engine engine = new Engine(storiesQ8, config)) {
+            List<CompletableFuture<Out>> futures = new ArrayList<>();
+            for (int[] p : prompts) {
+                futures.add(startWithLogprobs(engine.submit(new GenerationRequest(p, SamplingParams.greedy(), maxTokens, true,
+                        List.of(), 1))));
+            }
+            for (int i = 0; i < texts.length; i++) {
+                Out got = futures.get(i).join();
+                assertArrayEquals(solo[i].tokens(), got.tokens(), "request " + i + " tokens");
+                assertArrayEquals(solo[i].logprobBits(), got.logprobBits(), "request " + i + " log-probabilities");
+            }
+            assertEquals(0, engine.usedBlocks(), "every KV block is back in the pool");
+        }
+    }
+
+    @Test
+    void longPromptsThroughTheFloatGemmEqualTheirSoloOutputs() {
+        concurrentEqualsSolo(storiesQ8, new Engine.Config(128, 16 * 128, 64, 512, 2, 16), 24, longPrompts());
+        longPromptsConcurrentEqualSolo(new Engine.Config(128, 16 * 128, 64, 512, 2, 16), 24);
+    }
+
+    @Test
+    void longPromptsInChunksOfThreeTokensEqualTheirSoloOutputs() {
+        longPromptsConcurrentEqualSolo(new Engine.Config(128, 16 * 128, 64, 3, 2, 16), 16);
+    }
+
+    /** Recomputed after a preemption, a sequence's generated tokens stay on the exact path and its prompt on the float one. */
+    @Test
+    void longPromptsUnderPreemptionEqualTheirSoloOutputs() {
+        Engine.Config tiny = new Engine.Config(128, 160, 16, 64, 2, 4);
+        longPromptsConcurrentEqualSolo(tiny, 24);
+        try (Engine engine = new Engine(storiesQ8, tiny)) {
+            List<CompletableFuture<int[]>> futures = new ArrayList<>();
+            for (String p : longPrompts()) {
+                int[] ids = storiesQ8.tokenizer().encode(p, true, false);
+                futures.add(start(engine.submit(new GenerationRequest(ids, SamplingParams.greedy(), 24, true, List.of(), -1))));
+            }
+            futures.forEach(CompletableFuture::join);
+            assertTrue(engine.preemptions() > 0, "a 160-token pool for 16 x ~50 tokens must preempt");
+        }
     }
 
     @Test
