@@ -176,27 +176,25 @@ class EngineBatchingTest {
     void longPromptsUnderPreemptionEqualTheirSoloOutputs() {
         Engine.Config tiny = new Engine.Config(128, 160, 16, 64, 2, 4);
         longPromptsConcurrentEqualSolo(tiny, 24);
-        try (Engine engine = new Engine(storiesQ8, tiny)) {
-            List<CompletableFuture<int[]>> futures = new ArrayList<>();
-            for (String p : longPrompts()) {
-                int[] ids = storiesQ8.tokenizer().encode(p, true, false);
-                futures.add(start(engine.submit(new GenerationRequest(ids, SamplingParams.greedy(), 24, true, List.of(), -1))));
-            }
-            futures.forEach(CompletableFuture::join);
-            assertTrue(engine.preemptions() > 0, "a 160-token pool for 16 x ~50 tokens must preempt");
-        }
+        assertPreempts(storiesQ8, tiny, longPrompts(), 24, "a 160-token pool for 16 x ~50 tokens must preempt");
     }
 
     @Test
     void preemptionsAreCountedWhenThePoolIsTiny() {
-        try (Engine engine = new Engine(stories, new Engine.Config(128, 128, 16, 64, 2, 4))) {
+        assertPreempts(stories, new Engine.Config(128, 128, 16, 64, 2, 4), PROMPTS, 30,
+                "a 128-token pool for 16 x ~35 tokens must preempt");
+    }
+
+    /** Runs every text at once under {@code config}: some sequence is preempted, and every KV block comes back. */
+    private static void assertPreempts(Model m, Engine.Config config, String[] texts, int maxTokens, String why) {
+        try (Engine engine = new Engine(m, config)) {
             List<CompletableFuture<int[]>> futures = new ArrayList<>();
-            for (String p : PROMPTS) {
-                int[] ids = stories.tokenizer().encode(p, true, false);
-                futures.add(start(engine.submit(new GenerationRequest(ids, SamplingParams.greedy(), 30, true, List.of(), -1))));
+            for (String p : texts) {
+                int[] ids = m.tokenizer().encode(p, true, false);
+                futures.add(start(engine.submit(new GenerationRequest(ids, SamplingParams.greedy(), maxTokens, true, List.of(), -1))));
             }
             futures.forEach(CompletableFuture::join);
-            assertTrue(engine.preemptions() > 0, "a 128-token pool for 16 x ~35 tokens must preempt");
+            assertTrue(engine.preemptions() > 0, why);
             assertEquals(0, engine.usedBlocks());
         }
     }
