@@ -40,6 +40,10 @@ public final class AotTraining implements QuarkusApplication {
                 expect(http, post(base + "/v1/completions",
                         "{\"prompt\":\"The little dog\",\"max_tokens\":16,\"temperature\":0.8,\"seed\":" + round
                                 + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}"), "data: [DONE]");
+                // a prompt past Batch.EXACT_PROMPT_TOKENS, so the prompt path (FloatGemm) is in the cache too
+                expect(http, post(base + "/v1/completions",
+                        "{\"prompt\":\"Once upon a time, there was a little girl named Lily. She liked to play in the park "
+                                + "with her dog, and one day they found a big red ball under a tree.\",\"max_tokens\":4}"), "\"text\"");
                 expect(http, post(base + "/v1/chat/completions",
                         "{\"messages\":[{\"role\":\"user\",\"content\":\"Tell me a story\"}],\"max_tokens\":8}"), "\"message\"");
                 expect(http, post(base + "/v1/chat/completions",
