@@ -4,9 +4,9 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * Matrix × matrix product of activation rows (the prompt path, {@link Matmul#applyGemm}) against a weight matrix of any
- * type, as a float GEMM on dequantized operands: each weight row is decoded once per token tile ({@link WeightMatrix#dequantizeRow}), the activations once per
- * call ({@link Activations#dequantize} of the row the dot type quantized, so the values are ggml's: d · q), and every
- * output is {@code Σ_k w[k] · x[k]}.
+ * type, as a float GEMM on dequantized operands: each weight row is decoded once per token tile
+ * ({@link WeightMatrix#dequantizeRow}), the activations once per call ({@link Activations#dequantize} of the row the dot
+ * type quantized, so the values are ggml's: d · q), and every output is {@code Σ_k w[k] · x[k]}.
  *
  * <p>Why not the integer arithmetic of the dots: ggml's dot scales each block's integer sum by {@code d_w · d_x}, so the
  * block sums must be finished before they are scaled: in floats that costs an extra FMA, a scalar product and a broadcast
