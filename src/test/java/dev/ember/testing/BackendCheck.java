@@ -20,11 +20,13 @@ import org.junit.platform.launcher.core.LauncherFactory;
 
 /**
  * The ops × backends table outside Maven (perf/gpu-check.sh runs it on a GPU machine with a carried Java
- * runtime): runs the kernel op tests ({@code dev.ember.compute.ops}) and the device parity test, and prints
- * one table of test × backend with passed / failed / skipped counts, then each failure and skip reason.
- * Exit code 1 when anything failed.
+ * runtime): runs the kernel op tests ({@code dev.ember.compute.ops}), the CUDA backend's own tests
+ * ({@code dev.ember.compute.cuda}: driver calls, PTX cache, launches with hand-written CUDA C), the engine on
+ * each backend ({@code EngineBackendTest}) and the device parity test, and prints one table of test ×
+ * backend with passed / failed / skipped counts, then each failure and skip reason. Exit code 1 when
+ * anything failed.
  *
- * <p>Usage: {@code BackendCheck [ops] [parity]} (default both).
+ * <p>Usage: {@code BackendCheck [ops] [cuda] [engine] [parity]} (default all).
  */
 public final class BackendCheck {
     private static final Pattern BACKEND = Pattern.compile("\\b(java|opencl|cuda)\\b");
@@ -36,11 +38,12 @@ public final class BackendCheck {
     }
 
     public static void main(String[] args) {
-        boolean ops = args.length == 0 || List.of(args).contains("ops");
-        boolean parity = args.length == 0 || List.of(args).contains("parity");
+        List<String> parts = args.length == 0 ? List.of("ops", "cuda", "engine", "parity") : List.of(args);
         List<DiscoverySelector> selectors = new ArrayList<>();
-        if (ops) selectors.add(DiscoverySelectors.selectPackage("dev.ember.compute.ops"));
-        if (parity) selectors.add(DiscoverySelectors.selectClass("dev.ember.model.DeviceParityTest"));
+        if (parts.contains("ops")) selectors.add(DiscoverySelectors.selectPackage("dev.ember.compute.ops"));
+        if (parts.contains("cuda")) selectors.add(DiscoverySelectors.selectPackage("dev.ember.compute.cuda"));
+        if (parts.contains("engine")) selectors.add(DiscoverySelectors.selectClass("dev.ember.engine.EngineBackendTest"));
+        if (parts.contains("parity")) selectors.add(DiscoverySelectors.selectClass("dev.ember.model.DeviceParityTest"));
         Map<String, Map<String, Cell>> table = new TreeMap<>();
         List<String> failures = new ArrayList<>();
         TestExecutionListener listener = new TestExecutionListener() {
@@ -88,7 +91,8 @@ public final class BackendCheck {
     }
 
     private static void print(PrintStream out, Map<String, Map<String, Cell>> table, List<String> failures) {
-        String[] backends = {"java", "opencl", "cuda"};
+        // "-": tests that name no backend (the CUDA backend's own tests, which need a driver or a toolkit or neither).
+        String[] backends = {"java", "opencl", "cuda", "-"};
         out.printf(Locale.ROOT, "%-58s", "test");
         for (String b : backends) out.printf(Locale.ROOT, " | %-16s", b);
         out.println();

@@ -13,6 +13,7 @@ import dev.ember.compute.DeviceBuffer;
 import dev.ember.compute.dsl.JavaBackend;
 import dev.ember.compute.dsl.KernelRef;
 import dev.ember.compute.dsl.Launch;
+import dev.ember.compute.dsl.Target;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -158,7 +159,8 @@ class CudaDeviceTest {
         try (DeviceBuffer x = cuda.allocate(64)) {
             CudaException e = assertThrows(CudaException.class, () -> cuda.launch(KernelRef.of(Broken.class, "broken"), Launch.of(1, 16), x));
             assertEquals("NVRTC_ERROR_COMPILATION", e.errorName());
-            assertTrue(e.getMessage().startsWith("nvrtcCompileProgram(Broken.cu, --gpu-architecture=" + cuda.architecture() + ") failed: NVRTC_ERROR_COMPILATION ("),
+            assertTrue(e.getMessage().startsWith("nvrtcCompileProgram(Broken.cu, --gpu-architecture=" + cuda.architecture() + " "
+                            + Target.CUDA.compilerOptions() + ") failed: NVRTC_ERROR_COMPILATION ("),
                     e.getMessage());
             assertTrue(e.getMessage().contains("undefined_value") && e.getMessage().contains("is undefined"), e.getMessage());
         }
