@@ -18,16 +18,29 @@ final class KScales {
         return (Bytes.u8(s, off + j + 4) >> 4) | ((Bytes.u8(s, off + j) >> 6) << 4);
     }
 
-    /** {@link #scaleK4} from the 12 bytes held as {@code lo} (bytes 0..7, little-endian) and {@code hi} (bytes 8..11). */
-    static int scaleK4(long lo, int hi, int j) {
-        if (j < 4) return (int) (lo >>> (8 * j)) & 63;
-        return ((hi >>> (8 * (j - 4))) & 0xF) | ((((int) (lo >>> (8 * (j - 4))) & 0xFF) >> 6) << 4);
+    /**
+     * All eight {@link #scaleK4} values of the 12 bytes held as {@code lo} (bytes 0..7, little-endian) and {@code hi}
+     * (bytes 8..11), as the bytes of a long (byte j = scale j): ggml's {@code utmp} unpacking, a few masks and shifts
+     * on the packed words instead of one extraction per scale.
+     */
+    static long scalesK4(long lo, int hi) {
+        int u0 = (int) lo;
+        int low = u0 & 0x3F3F3F3F;                                           // scales 0..3: bytes 0..3, low 6 bits
+        int high = (hi & 0x0F0F0F0F) | (((u0 >>> 6) & 0x03030303) << 4);    // 4..7: low nibbles of 8..11, top bits of 0..3
+        return (low & 0xFFFFFFFFL) | ((long) high << 32);
     }
 
-    /** {@link #minK4} from the 12 bytes held as {@code lo} and {@code hi} (see {@link #scaleK4(long, int, int)}). */
-    static int minK4(long lo, int hi, int j) {
-        if (j < 4) return (int) (lo >>> (8 * (j + 4))) & 63;
-        return (((hi >>> (8 * (j - 4))) & 0xFF) >> 4) | ((((int) (lo >>> (8 * j)) & 0xFF) >> 6) << 4);
+    /** All eight {@link #minK4} values of the 12 bytes held as {@code lo} and {@code hi}, as the bytes of a long (byte j = min j). */
+    static long minsK4(long lo, int hi) {
+        int u1 = (int) (lo >>> 32);
+        int low = u1 & 0x3F3F3F3F;                                           // mins 0..3: bytes 4..7, low 6 bits
+        int high = ((hi >>> 4) & 0x0F0F0F0F) | (((u1 >>> 6) & 0x03030303) << 4);   // 4..7: high nibbles of 8..11, top bits of 4..7
+        return (low & 0xFFFFFFFFL) | ((long) high << 32);
+    }
+
+    /** Byte j (0..7) of a {@link #scalesK4} / {@link #minsK4} long. */
+    static int byteAt(long packed, int j) {
+        return (int) (packed >>> (8 * j)) & 0xFF;
     }
 
     /**

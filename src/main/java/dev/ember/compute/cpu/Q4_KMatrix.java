@@ -151,16 +151,17 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
             // the 12 scale bytes as a long and an int; get_scale_min_k4 on registers
             long s0 = data.get(Bytes.I64, w + 4);
             int s1 = data.get(Bytes.I32, w + 12);
-            int sc0 = KScales.scaleK4(s0, s1, 0), sc1 = KScales.scaleK4(s0, s1, 1);
-            int sc2 = KScales.scaleK4(s0, s1, 2), sc3 = KScales.scaleK4(s0, s1, 3);
-            int sc4 = KScales.scaleK4(s0, s1, 4), sc5 = KScales.scaleK4(s0, s1, 5);
-            int sc6 = KScales.scaleK4(s0, s1, 6), sc7 = KScales.scaleK4(s0, s1, 7);
+            long sc = KScales.scalesK4(s0, s1), mn = KScales.minsK4(s0, s1);   // scales, mins as bytes
+            int sc0 = KScales.byteAt(sc, 0), sc1 = KScales.byteAt(sc, 1);
+            int sc2 = KScales.byteAt(sc, 2), sc3 = KScales.byteAt(sc, 3);
+            int sc4 = KScales.byteAt(sc, 4), sc5 = KScales.byteAt(sc, 5);
+            int sc6 = KScales.byteAt(sc, 6), sc7 = KScales.byteAt(sc, 7);
             {
                 float dmin = -yd * dminW;
-                am0 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 4), 0), am0);
-                am1 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 12), 1), am1);
-                am2 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 20), 2), am2);
-                am3 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 28), 3), am3);
+                am0 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 4), 0), am0);
+                am1 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 12), 1), am1);
+                am2 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 20), 2), am2);
+                am3 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 28), 3), am3);
             }
             IntVector sumi = IntVector.zero(Lanes.I32x8);
             {
@@ -243,14 +244,15 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
             float dmin = -yd * Float.float16ToFloat(data.get(Bytes.I16, w + 2));
             long s0 = data.get(Bytes.I64, w + 4);
             int s1 = data.get(Bytes.I32, w + 12);
-            am0 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 4), 0), am0);
-            am1 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 12), 1), am1);
-            am2 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 20), 2), am2);
-            am3 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 28), 3), am3);
-            quarter128(w, ys, x, 0, KScales.scaleK4(s0, s1, 0), KScales.scaleK4(s0, s1, 1), part, 0);
-            quarter128(w, ys, x, 1, KScales.scaleK4(s0, s1, 2), KScales.scaleK4(s0, s1, 3), part, 8);
-            quarter128(w, ys, x, 2, KScales.scaleK4(s0, s1, 4), KScales.scaleK4(s0, s1, 5), part, 16);
-            quarter128(w, ys, x, 3, KScales.scaleK4(s0, s1, 6), KScales.scaleK4(s0, s1, 7), part, 24);
+            long sc = KScales.scalesK4(s0, s1), mn = KScales.minsK4(s0, s1);   // scales, mins as bytes
+            am0 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 4), 0), am0);
+            am1 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 12), 1), am1);
+            am2 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 20), 2), am2);
+            am3 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 28), 3), am3);
+            quarter128(w, ys, x, 0, KScales.byteAt(sc, 0), KScales.byteAt(sc, 1), part, 0);
+            quarter128(w, ys, x, 1, KScales.byteAt(sc, 2), KScales.byteAt(sc, 3), part, 8);
+            quarter128(w, ys, x, 2, KScales.byteAt(sc, 4), KScales.byteAt(sc, 5), part, 16);
+            quarter128(w, ys, x, 3, KScales.byteAt(sc, 6), KScales.byteAt(sc, 7), part, 24);
             IntVector sumLo = IntVector.fromArray(Lanes.I32x4, part, 0).add(IntVector.fromArray(Lanes.I32x4, part, 8))
                     .add(IntVector.fromArray(Lanes.I32x4, part, 16)).add(IntVector.fromArray(Lanes.I32x4, part, 24));
             IntVector sumHi = IntVector.fromArray(Lanes.I32x4, part, 4).add(IntVector.fromArray(Lanes.I32x4, part, 12))
@@ -281,18 +283,19 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
             float dminW = Float.float16ToFloat(data.get(Bytes.I16, w + 2));
             long s0 = data.get(Bytes.I64, w + 4);
             int s1 = data.get(Bytes.I32, w + 12);
-            quarter4x128(w, ys, x0 + xb, stride, 0, KScales.scaleK4(s0, s1, 0), KScales.scaleK4(s0, s1, 1), part, 0);
-            quarter4x128(w, ys, x0 + xb, stride, 1, KScales.scaleK4(s0, s1, 2), KScales.scaleK4(s0, s1, 3), part, 8);
-            quarter4x128(w, ys, x0 + xb, stride, 2, KScales.scaleK4(s0, s1, 4), KScales.scaleK4(s0, s1, 5), part, 16);
-            quarter4x128(w, ys, x0 + xb, stride, 3, KScales.scaleK4(s0, s1, 6), KScales.scaleK4(s0, s1, 7), part, 24);
+            long sc = KScales.scalesK4(s0, s1), mn = KScales.minsK4(s0, s1);   // scales, mins as bytes
+            quarter4x128(w, ys, x0 + xb, stride, 0, KScales.byteAt(sc, 0), KScales.byteAt(sc, 1), part, 0);
+            quarter4x128(w, ys, x0 + xb, stride, 1, KScales.byteAt(sc, 2), KScales.byteAt(sc, 3), part, 8);
+            quarter4x128(w, ys, x0 + xb, stride, 2, KScales.byteAt(sc, 4), KScales.byteAt(sc, 5), part, 16);
+            quarter4x128(w, ys, x0 + xb, stride, 3, KScales.byteAt(sc, 6), KScales.byteAt(sc, 7), part, 24);
             {   // token t + 0
                 long x = x0 + xb;
                 float yd = ys.get(Bytes.F32, x);
                 float dmin = -yd * dminW;
-                am00 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 4), 0), am00);
-                am01 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 12), 1), am01);
-                am02 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 20), 2), am02);
-                am03 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 28), 3), am03);
+                am00 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 4), 0), am00);
+                am01 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 12), 1), am01);
+                am02 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 20), 2), am02);
+                am03 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 28), 3), am03);
                 FloatVector d = FloatVector.broadcast(Lanes.F32x4, yd * dw);
                 int at = 32 * 0;
                 IntVector sumLo = IntVector.fromArray(Lanes.I32x4, part, at).add(IntVector.fromArray(Lanes.I32x4, part, at + 8))
@@ -306,10 +309,10 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
                 long x = x1 + xb;
                 float yd = ys.get(Bytes.F32, x);
                 float dmin = -yd * dminW;
-                am10 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 4), 0), am10);
-                am11 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 12), 1), am11);
-                am12 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 20), 2), am12);
-                am13 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 28), 3), am13);
+                am10 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 4), 0), am10);
+                am11 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 12), 1), am11);
+                am12 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 20), 2), am12);
+                am13 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 28), 3), am13);
                 FloatVector d = FloatVector.broadcast(Lanes.F32x4, yd * dw);
                 int at = 32 * 1;
                 IntVector sumLo = IntVector.fromArray(Lanes.I32x4, part, at).add(IntVector.fromArray(Lanes.I32x4, part, at + 8))
@@ -323,10 +326,10 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
                 long x = x2 + xb;
                 float yd = ys.get(Bytes.F32, x);
                 float dmin = -yd * dminW;
-                am20 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 4), 0), am20);
-                am21 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 12), 1), am21);
-                am22 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 20), 2), am22);
-                am23 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 28), 3), am23);
+                am20 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 4), 0), am20);
+                am21 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 12), 1), am21);
+                am22 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 20), 2), am22);
+                am23 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 28), 3), am23);
                 FloatVector d = FloatVector.broadcast(Lanes.F32x4, yd * dw);
                 int at = 32 * 2;
                 IntVector sumLo = IntVector.fromArray(Lanes.I32x4, part, at).add(IntVector.fromArray(Lanes.I32x4, part, at + 8))
@@ -340,10 +343,10 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
                 long x = x3 + xb;
                 float yd = ys.get(Bytes.F32, x);
                 float dmin = -yd * dminW;
-                am30 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 4), 0), am30);
-                am31 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 12), 1), am31);
-                am32 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 20), 2), am32);
-                am33 = Math.fma(dmin, (float) minTerm(s0, s1, ys.get(Bytes.I64, x + 28), 3), am33);
+                am30 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 4), 0), am30);
+                am31 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 12), 1), am31);
+                am32 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 20), 2), am32);
+                am33 = Math.fma(dmin, (float) minTerm(mn, ys.get(Bytes.I64, x + 28), 3), am33);
                 FloatVector d = FloatVector.broadcast(Lanes.F32x4, yd * dw);
                 int at = 32 * 3;
                 IntVector sumLo = IntVector.fromArray(Lanes.I32x4, part, at).add(IntVector.fromArray(Lanes.I32x4, part, at + 8))
@@ -434,13 +437,13 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
     }
 
     /**
-     * Lane p of ggml's {@code _mm_madd_epi16(mins, q8s)}: m[2p] * q8s[2p] + m[2p+1] * q8s[2p+1], with the mins decoded from
-     * the 12 scale bytes held as {@code s0} / {@code s1} ({@link KScales#minK4(long, int, int)}) and q8s[k] = bsums[2k] +
+     * Lane p of ggml's {@code _mm_madd_epi16(mins, q8s)}: m[2p] * q8s[2p] + m[2p+1] * q8s[2p+1], with the mins m as the
+     * bytes of {@code mn} ({@link KScales#minsK4}) and q8s[k] = bsums[2k] +
      * bsums[2k+1] from {@code bsums} = bsums[4p .. 4p+3] (four int16, little-endian). {@link #minPair} on registers.
      */
-    private static int minTerm(long s0, int s1, long bsums, int p) {
+    private static int minTerm(long mn, long bsums, int p) {
         int q0 = (short) bsums + (short) (bsums >>> 16), q1 = (short) (bsums >>> 32) + (short) (bsums >>> 48);
-        return KScales.minK4(s0, s1, 2 * p) * q0 + KScales.minK4(s0, s1, 2 * p + 1) * q1;
+        return KScales.byteAt(mn, 2 * p) * q0 + KScales.byteAt(mn, 2 * p + 1) * q1;
     }
 
     /** Per-thread int lanes of {@link #dotSplit128}: per quarter, lanes 0..3 then 4..7. */
