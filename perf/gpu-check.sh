@@ -3,7 +3,7 @@
 # perf/out/gpu-kit.tar.xz (made by perf/gpu-kit.sh) and run from the repository root:
 #   bash perf/gpu-check.sh [KIT]
 # 1. one table, java reference / opencl / cuda: the kernel ops tests, the CUDA backend's own tests, the engine
-#    on each backend, and parity vs llama.cpp on the kit's fixtures (stories260K, synth-llama-spm-256 q4_k_m, q6_k);
+#    on each backend, and parity vs llama.cpp on the fixtures the kit carries (perf/gpu-kit.sh chooses them);
 # 2. a speed run: ember bench on a llama-1b-shaped Q4_0 file made on the spot, cuda vs opencl vs cpu.
 set -uo pipefail
 KIT=${1:-perf/out/gpu-kit}
@@ -19,7 +19,7 @@ ls /usr/lib/x86_64-linux-gnu/libOpenCL.so* /usr/lib/x86_64-linux-gnu/libcuda.so*
 ls -d /usr/local/cuda*/lib64/libnvrtc.so* 2>/dev/null | head -3
 
 echo "== ops, cuda, engine and parity x backends"
-timeout 360 "$J" "${FLAGS[@]}" -Dember.fixtures="$KIT/fixtures" -Dember.parity.models=stories260K,synth-llama-spm-256-q4_k_m,synth-llama-spm-256-q6_k \
+timeout 360 "$J" "${FLAGS[@]}" -Dember.fixtures="$KIT/fixtures" \
   -Dember.opencl.cache-dir=/tmp/ember-ocl -Dember.cuda.cache-dir=/tmp/ember-cuda -cp "$CP" dev.ember.testing.BackendCheck
 check=$?
 
