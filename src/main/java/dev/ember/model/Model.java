@@ -61,6 +61,7 @@ public final class Model implements AutoCloseable {
 
     @Override
     public void close() {
+        for (var m : weights.matrices()) dev.ember.compute.cpu.CpuKernels.release(m);
         file.close();
     }
 }

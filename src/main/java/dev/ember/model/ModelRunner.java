@@ -1,5 +1,6 @@
 package dev.ember.model;
 
+import dev.ember.compute.cpu.CpuKernels;
 import dev.ember.compute.cpu.GgmlDot;
 import dev.ember.compute.cpu.Matmul;
 import dev.ember.compute.cpu.Ops;
@@ -46,6 +47,7 @@ public final class ModelRunner implements Forward {
         this.cache = cache;
         this.pool = pool;
         this.matmul = new Matmul(pool);
+        for (WeightMatrix m : weights.matrices()) CpuKernels.repack(m, pool);
         this.rope = new Rope(config.ropeDims(), config.ropeBase(), config.ropeFreqScale(), weights.ropeFreqs(), config.ropeNeox());
         this.attnScale = 1.0f / (float) Math.sqrt(config.headDim());
     }

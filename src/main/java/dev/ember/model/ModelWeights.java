@@ -17,6 +17,17 @@ import dev.ember.gguf.GgufTensor;
 public record ModelWeights(WeightMatrix tokenEmbedding, float[] outputNorm, WeightMatrix output, float[] ropeFreqs,
                            LayerWeights[] layers) {
 
+    /** Every distinct matrix: the token embedding, the output matrix when it is not tied, and each layer's seven. */
+    public java.util.List<WeightMatrix> matrices() {
+        java.util.List<WeightMatrix> all = new java.util.ArrayList<>();
+        all.add(tokenEmbedding);
+        if (output != tokenEmbedding) all.add(output);
+        for (LayerWeights l : layers) {
+            all.addAll(java.util.List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()));
+        }
+        return all;
+    }
+
     public static ModelWeights load(GgufFile f, ModelConfig c) {
         WeightMatrix embd = matrix(f, "token_embd.weight", c.vocabSize(), c.dim());
         WeightMatrix out = f.tensor("output.weight") != null ? matrix(f, "output.weight", c.vocabSize(), c.dim()) : embd;

@@ -11,6 +11,32 @@ import jdk.incubator.vector.FloatVector;
 public final class CpuKernels {
     private CpuKernels() {}
 
+    /**
+     * Whether {@link #repack} repacks weights: on unless {@code -Dember.cpu.repack=false} (for A/B runs against the
+     * in-place kernels, which follow ggml's AVX2 summation order bit for bit).
+     */
+    public static boolean repackEnabled() {
+        return !"false".equalsIgnoreCase(System.getProperty("ember.cpu.repack", "true"));
+    }
+
+    /**
+     * Prepares a weight matrix for the CPU kernels: Q4_0 matrices whose rows come in groups of eight are repacked for the
+     * interleaved decode kernels ({@link Q4_0x8}), and the original pages of the mapping are handed back to the kernel so
+     * the weights are not resident twice. Idempotent. True when the matrix now runs repacked.
+     */
+    public static boolean repack(WeightMatrix m, WorkerPool pool) {
+        if (!(m instanceof Q4_0Matrix q) || !repackEnabled()) return false;
+        if (q.packed() != null) return true;
+        if (!q.pack(pool)) return false;
+        dev.ember.gguf.MappedPages.release(q.data());
+        return true;
+    }
+
+    /** Frees what {@link #repack} made for {@code m} (the matrix then reads its original data again). */
+    public static void release(WeightMatrix m) {
+        if (m instanceof Q4_0Matrix q) q.unpack();
+    }
+
     /** True when the matrices run the full 256-bit Vector API kernels. */
     public static boolean vectorized() {
         return Lanes.ENABLED;

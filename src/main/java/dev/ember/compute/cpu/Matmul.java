@@ -29,6 +29,8 @@ public final class Matmul {
     private float[] laneSums = new float[0];
     /** [n, cols] the converted activations decoded back to floats, for {@link FloatGemm}. */
     private float[] dequantized = new float[0];
+    /** Activations of a repacked Q4_0 matrix's decode kernels. */
+    private final Q8Pairs pairs = new Q8Pairs();
     /** Rows of a mixed {@link #apply(WeightMatrix, float[], int, int, float[], int, boolean[])} call, regrouped by path. */
     private float[] gatherX = new float[0], gatherOut = new float[0];
 
@@ -52,6 +54,10 @@ public final class Matmul {
         int rows = w.rows();
         long rowBytes = Activations.rowBytes(w.activationType(), cols);
         MemorySegment xq = quantize(w, x, xOff, n);
+        if (w instanceof Q4_0Matrix q4 && q4.packed() != null) {
+            applyPacked(q4.packed(), xq, rowBytes, n, out, outOff);
+            return;
+        }
         if (w instanceof SplitWeights q && (Lanes.NARROW || Lanes.ENABLED && n <= q.splitMaxN())) {
             applySplit(q, rows, xq, rowBytes, n, out, outOff);
             return;
@@ -185,6 +191,34 @@ public final class Matmul {
                 }
             });
         }
+    }
+
+    /**
+     * Any number of activation rows against a repacked Q4_0 matrix ({@link Q4_0x8Kernel}): the activations laid out once
+     * ({@link Q8Pairs}), then per lane a range of 8-row groups, tile by tile (each tile of every group one sequential
+     * stream of weights), tokens four at a time and the rest one by one; every token gets the same bits whatever n is.
+     */
+    private void applyPacked(Q4_0x8 p, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
+        boolean four = coldSplitCalls.get() <= 0 || coldSplitCalls.decrementAndGet() < 0;
+        int blocks = p.blocks, rows = p.rows, tiles = p.tiles();
+        Q8Pairs a = pairs;
+        a.ensure(n, blocks);
+        if (n == 1) {
+            a.fill(0, xq, 0, blocks);
+        } else {
+            pool.forRange(n, 1, (from, to) -> {
+                for (int t = from; t < to; t++) a.fill(t, xq, t * rowBytes, blocks);
+            });
+        }
+        pool.forRange(p.groups, (from, to) -> {
+            for (int t = 0; t < tiles; t++) {
+                for (int g = from; g < to; g++) {
+                    int j = 0;
+                    if (four) for (; j + 4 <= n; j += 4) Q4_0x8Kernel.tile4(p, g, t, a, j, out, outOff + j * rows + 8 * g, rows);
+                    for (; j < n; j++) Q4_0x8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
+                }
+            }
+        });
     }
 
     /** Split activations per token tile of {@link #applySplit}: half of a Zen 4 / recent Intel core's L2. */

@@ -21,8 +21,35 @@ import jdk.incubator.vector.ShortVector;
  * (qs[j] >> 4) - 8, value = d * element. Activations Q8_0.
  */
 public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, SplitWeights {
+    /** The rows repacked for the decode kernels ({@link #pack}), or null while the matrix is read in place. */
+    private volatile Q4_0x8 packed;
+
     Q4_0Matrix(GgufTensor t) {
         super(t);
+    }
+
+    /** The repacked form, or null. */
+    Q4_0x8 packed() {
+        return packed;
+    }
+
+    /**
+     * Repacks the rows for {@link Q4_0x8Kernel} (once; later calls return at once). False when the matrix cannot be
+     * repacked (rows not a multiple of 8, or no 256-bit vectors). Afterwards {@link #dequantizeRow} reads the repacked copy;
+     * {@link #dot} and the split dots still read the original data.
+     */
+    synchronized boolean pack(WorkerPool pool) {
+        if (packed != null) return true;
+        if (!Lanes.ENABLED || !Q4_0x8.fits(rows)) return false;
+        packed = Q4_0x8.pack(data, rowBytes, rows, blocks, pool);
+        return true;
+    }
+
+    /** Frees the repacked copy; the matrix goes back to reading the original data. */
+    synchronized void unpack() {
+        Q4_0x8 p = packed;
+        packed = null;
+        if (p != null) p.close();
     }
 
     @Override
@@ -33,6 +60,11 @@ public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, 
     @Override
     public void dequantizeRow(int row, float[] out, int outOffset) {
         long w = rowOffset(row);
+        Q4_0x8 p = packed;
+        if (p != null) {
+            p.dequantizeRow(row, out, outOffset);
+            return;
+        }
         for (int b = 0; b < blocks; b++, w += 18) {
             float d = Bytes.f16(data, w);
             int o = outOffset + 32 * b;

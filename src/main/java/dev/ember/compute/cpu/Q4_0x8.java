@@ -1,0 +1,117 @@
+package dev.ember.compute.cpu;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A Q4_0 matrix repacked for the CPU decode kernels ({@link Q4_0x8Kernel}): eight rows interleaved, so that one 256-bit
+ * vector holds the same four quant bytes of eight rows and every multiply serves eight rows at once.
+ *
+ * <p>Record (144 bytes, the size of eight Q4_0 blocks): rows 8g..8g+7, block b.
+ * <pre>
+ *   [0, 16)            8 fp16 scales d, row 8g+i at 2i
+ *   [16 + 32c, 48 + 32c)  chunk c = 0..3: quant bytes 4c..4c+3 of row 8g+i at 4i
+ * </pre>
+ * Records are ordered by tile (blocks [tT, min(blocks, tT + T)), T = {@link #TILE}), then group g, then block: a tile of
+ * all groups is one sequential stream, and the kernels walk one tile at a time so that the activations of those T blocks
+ * (T × 512 bytes, {@link Q8Pairs}) stay in L1 while the weights stream past (with whole rows per pass they were evicted
+ * by the weights, and decode ran at half the memory speed: perf/RESULTS.md, ninth session).
+ *
+ * <p>Shapes: the source is [rows, blocks] Q4_0 blocks, rows a multiple of 8; {@code data} holds groups = rows / 8 ×
+ * blocks records.
+ */
+final class Q4_0x8 implements AutoCloseable {
+    /** Blocks per tile. */
+    static final int TILE = 16;
+    /** Bytes per record: 8 scales and 8 × 16 quant bytes. */
+    static final int RECORD = 144;
+
+    private final Arena arena;
+    /** [tiles][groups][tile blocks] records, see the class comment. */
+    final MemorySegment data;
+    final int rows;
+    final int blocks;
+    final int groups;
+
+    private Q4_0x8(Arena arena, MemorySegment data, int rows, int blocks) {
+        this.arena = arena;
+        this.data = data;
+        this.rows = rows;
+        this.blocks = blocks;
+        this.groups = rows / 8;
+    }
+
+    /** Whether a [rows, blocks] Q4_0 matrix can be repacked: whole groups of eight rows. */
+    static boolean fits(int rows) {
+        return rows > 0 && rows % 8 == 0;
+    }
+
+    /**
+     * Repacks {@code rows} rows of {@code blocks} Q4_0 blocks each ({@code rowBytes} apart from {@code src} offset 0) into
+     * fresh off-heap memory, groups spread over the pool's lanes.
+     */
+    static Q4_0x8 pack(MemorySegment src, long rowBytes, int rows, int blocks, WorkerPool pool) {
+        if (!fits(rows)) throw new IllegalArgumentException("Q4_0x8 needs a multiple of 8 rows, got " + rows);
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment dst = arena.allocate((long) rows / 8 * blocks * RECORD, 64);
+            Q4_0x8 p = new Q4_0x8(arena, dst, rows, blocks);
+            pool.forRange(p.groups, (from, to) -> {
+                for (int g = from; g < to; g++) p.packGroup(src, rowBytes, g);
+            });
+            return p;
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private void packGroup(MemorySegment src, long rowBytes, int g) {
+        for (int b = 0; b < blocks; b++) {
+            long o = offset(g, b);
+            for (int i = 0; i < 8; i++) {
+                long w = (8L * g + i) * rowBytes + 18L * b;
+                data.set(Bytes.I16, o + 2 * i, src.get(Bytes.I16, w));
+                for (int c = 0; c < 4; c++) data.set(Bytes.I32, o + 16 + 32 * c + 4 * i, src.get(Bytes.I32, w + 2 + 4 * c));
+            }
+        }
+    }
+
+    /** Byte offset of the record of group g, block b. */
+    long offset(int g, int b) {
+        int t = b / TILE;
+        return ((long) t * TILE * groups + (long) g * tileBlocks(t)) * RECORD + (long) (b - t * TILE) * RECORD;
+    }
+
+    /** Blocks in tile t (TILE but for a shorter last tile). */
+    int tileBlocks(int t) {
+        return Math.min(TILE, blocks - t * TILE);
+    }
+
+    int tiles() {
+        return (blocks + TILE - 1) / TILE;
+    }
+
+    /** Decodes row {@code row} into {@code out[off .. off + 32 blocks)}: the values of Q4_0's dequantize_row. */
+    void dequantizeRow(int row, float[] out, int off) {
+        int g = row >>> 3, i = row & 7;
+        for (int b = 0; b < blocks; b++) {
+            long o = offset(g, b);
+            float d = Bytes.f16(data, o + 2 * i);
+            int e = off + 32 * b;
+            for (int c = 0; c < 4; c++) {
+                int q = data.get(Bytes.I32, o + 16 + 32 * c + 4 * i);   // quant bytes 4c..4c+3 of the row
+                for (int m = 0; m < 4; m++) {
+                    int v = (q >>> (8 * m)) & 0xFF;
+                    out[e + 4 * c + m] = ((v & 0xF) - 8) * d;
+                    out[e + 16 + 4 * c + m] = ((v >>> 4) - 8) * d;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
