@@ -1,7 +1,13 @@
 package dev.ember.compute.cpu;
 
+import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
 
 /**
  * A Q4_0 matrix repacked for the CPU decode kernels ({@link Q4_0x8Kernel}): eight rows interleaved, so that one 256-bit
@@ -92,20 +98,33 @@ final class Q4_0x8 implements AutoCloseable {
         return (blocks + TILE - 1) / TILE;
     }
 
-    /** Decodes row {@code row} into {@code out[off .. off + 32 blocks)}: the values of Q4_0's dequantize_row. */
+    /**
+     * Decodes row {@code row} into {@code out[off .. off + 32 blocks)}: the values of Q4_0's dequantize_row (and the same
+     * float operations as {@link Q4_0Matrix#dequantizeRow}, eight bytes at a time: {@link FloatGemm} decodes every row of
+     * a prompt's matmul through here).
+     */
     void dequantizeRow(int row, float[] out, int off) {
         int g = row >>> 3, i = row & 7;
         for (int b = 0; b < blocks; b++) {
             long o = offset(g, b);
             float d = Bytes.f16(data, o + 2 * i);
             int e = off + 32 * b;
-            for (int c = 0; c < 4; c++) {
-                int q = data.get(Bytes.I32, o + 16 + 32 * c + 4 * i);   // quant bytes 4c..4c+3 of the row
-                for (int m = 0; m < 4; m++) {
-                    int v = (q >>> (8 * m)) & 0xFF;
-                    out[e + 4 * c + m] = ((v & 0xF) - 8) * d;
-                    out[e + 16 + 4 * c + m] = ((v >>> 4) - 8) * d;
+            long c = o + 16 + 4 * i;   // chunk k of the row at c + 32k: quant bytes 4k..4k+3
+            long lo = (data.get(Bytes.I32, c) & 0xFFFFFFFFL) | ((long) data.get(Bytes.I32, c + 32) << 32);
+            long hi = (data.get(Bytes.I32, c + 64) & 0xFFFFFFFFL) | ((long) data.get(Bytes.I32, c + 96) << 32);
+            if (Lanes.ENABLED) {   // the 16 quant bytes in one vector; part p = bytes 8p..8p+7
+                ByteVector q = LongVector.broadcast(LongVector.SPECIES_128, lo).withLane(1, hi).reinterpretAsBytes();
+                for (int p = 0; p < 2; p++) {
+                    ((FloatVector) q.and((byte) 0xF).sub((byte) 8).convertShape(B2F, Lanes.F32x8, p)).mul(d).intoArray(out, e + 8 * p);
+                    ((FloatVector) q.lanewise(LSHR, 4).sub((byte) 8).convertShape(B2F, Lanes.F32x8, p)).mul(d)
+                            .intoArray(out, e + 16 + 8 * p);
                 }
+                continue;
+            }
+            for (int m = 0; m < 16; m++) {
+                int q = (int) ((m < 8 ? lo : hi) >>> (8 * (m & 7))) & 0xFF;
+                out[e + m] = ((q & 0xF) - 8) * d;
+                out[e + m + 16] = ((q >>> 4) - 8) * d;
             }
         }
     }
