@@ -157,6 +157,8 @@ public final class Engine implements AutoCloseable {
     private volatile EngineObserver observer = new EngineObserver() {};
     private volatile boolean closed;
     private volatile int runningCount;
+    /** The largest {@link #runningCount} seen so far. */
+    private volatile int peakRunning;
     private volatile int waitingCount;
 
     public Engine(Model model, Config config) {
@@ -202,6 +204,11 @@ public final class Engine implements AutoCloseable {
     /** Sequences in the current step's running set. */
     public int running() {
         return runningCount;
+    }
+
+    /** The most sequences this engine has run in one step so far. */
+    public int peakRunning() {
+        return peakRunning;
     }
 
     /** Sequences queued, not yet admitted (followers of a same-prompt sequence included). */
@@ -300,6 +307,7 @@ public final class Engine implements AutoCloseable {
             admitIncoming();
             dropCancelled();
             runningCount = scheduler.running.size();
+            if (runningCount > peakRunning) peakRunning = runningCount;
             waitingCount = scheduler.waiting.size() + followerCount();
             if (scheduler.running.isEmpty() && scheduler.waiting.isEmpty()) {
                 LockSupport.parkNanos(50_000_000L);

@@ -89,10 +89,11 @@ class EngineBatchingTest {
                 GenerationRequest r = new GenerationRequest(p, SamplingParams.greedy(), maxTokens, true, List.of(), -1);
                 futures.add(start(engine.submit(r)));
             }
-            assertTrue(engine.running() + engine.waiting() > 1 || futures.stream().allMatch(CompletableFuture::isDone));
             for (int i = 0; i < prompts.length; i++) {
                 assertArrayEquals(expected[i], futures.get(i).join(), "request " + i + " \"" + texts[i] + "\"");
             }
+            // the requests did share steps (a check of running() + waiting() right after submitting raced the engine)
+            assertTrue(engine.peakRunning() > 1, "peak running " + engine.peakRunning());
             assertEquals(0, engine.usedBlocks(), "every KV block is back in the pool");
         }
     }

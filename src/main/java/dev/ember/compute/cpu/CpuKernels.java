@@ -20,21 +20,28 @@ public final class CpuKernels {
     }
 
     /**
-     * Prepares a weight matrix for the CPU kernels: Q4_0 matrices whose rows come in groups of eight are repacked for the
-     * interleaved decode kernels ({@link Q4_0x8}), and the original pages of the mapping are handed back to the kernel so
+     * Prepares a weight matrix for the CPU kernels: Q4_0 and Q4_K matrices whose rows come in groups of eight are repacked
+     * for the interleaved decode kernels ({@link Q4_0x8}, {@link Q4_Kx8}), and the original pages of the mapping are handed back to the kernel so
      * the weights are not resident twice. Idempotent. True when the matrix now runs repacked.
      */
     public static boolean repack(WeightMatrix m, WorkerPool pool) {
-        if (!(m instanceof Q4_0Matrix q) || !repackEnabled()) return false;
-        if (q.packed() != null) return true;
-        if (!q.pack(pool)) return false;
-        dev.ember.gguf.MappedPages.release(q.data());
-        return true;
+        if (!repackEnabled()) return false;
+        boolean packed;
+        if (m instanceof Q4_0Matrix q) {
+            packed = q.packed() != null || q.pack(pool);
+        } else if (m instanceof Q4_KMatrix q) {
+            packed = q.packed() != null || q.pack(pool);
+        } else {
+            return false;
+        }
+        if (packed) dev.ember.gguf.MappedPages.release(m.data());
+        return packed;
     }
 
     /** Frees what {@link #repack} made for {@code m} (the matrix then reads its original data again). */
     public static void release(WeightMatrix m) {
         if (m instanceof Q4_0Matrix q) q.unpack();
+        if (m instanceof Q4_KMatrix q) q.unpack();
     }
 
     /** True when the matrices run the full 256-bit Vector API kernels. */

@@ -31,6 +31,8 @@ public final class Matmul {
     private float[] dequantized = new float[0];
     /** Activations of a repacked Q4_0 matrix's decode kernels. */
     private final Q8Pairs pairs = new Q8Pairs();
+    /** Activations of a repacked Q4_K matrix's decode kernel. */
+    private final Q8KPairs pairsK = new Q8KPairs();
     /** Rows of a mixed {@link #apply(WeightMatrix, float[], int, int, float[], int, boolean[])} call, regrouped by path. */
     private float[] gatherX = new float[0], gatherOut = new float[0];
 
@@ -56,6 +58,10 @@ public final class Matmul {
         MemorySegment xq = quantize(w, x, xOff, n);
         if (w instanceof Q4_0Matrix q4 && q4.packed() != null) {
             applyPacked(q4.packed(), xq, rowBytes, n, out, outOff);
+            return;
+        }
+        if (w instanceof Q4_KMatrix q4k && q4k.packed() != null) {
+            applyPackedK(q4k.packed(), xq, rowBytes, n, out, outOff);
             return;
         }
         if (w instanceof SplitWeights q && (Lanes.NARROW || Lanes.ENABLED && n <= q.splitMaxN())) {
@@ -216,6 +222,30 @@ public final class Matmul {
                     int j = 0;
                     if (four) for (; j + 4 <= n; j += 4) Q4_0x8Kernel.tile4(p, g, t, a, j, out, outOff + j * rows + 8 * g, rows);
                     for (; j < n; j++) Q4_0x8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
+                }
+            }
+        });
+    }
+
+    /**
+     * Any number of activation rows against a repacked Q4_K matrix ({@link Q4_Kx8Kernel}), walked as
+     * {@link #applyPacked} walks Q4_0, each token through the one kernel.
+     */
+    private void applyPackedK(Q4_Kx8 p, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
+        int blocks = p.blocks, rows = p.rows, tiles = p.layout.tiles();
+        Q8KPairs a = pairsK;
+        a.ensure(n, blocks);
+        if (n == 1) {
+            a.fill(0, xq, 0, blocks);
+        } else {
+            pool.forRange(n, 1, (from, to) -> {
+                for (int t = from; t < to; t++) a.fill(t, xq, t * rowBytes, blocks);
+            });
+        }
+        pool.forRange(p.groups, (from, to) -> {
+            for (int t = 0; t < tiles; t++) {
+                for (int g = from; g < to; g++) {
+                    for (int j = 0; j < n; j++) Q4_Kx8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
                 }
             }
         });

@@ -13,15 +13,14 @@ import jdk.incubator.vector.LongVector;
  * A Q4_0 matrix repacked for the CPU decode kernels ({@link Q4_0x8Kernel}): eight rows interleaved, so that one 256-bit
  * vector holds the same four quant bytes of eight rows and every multiply serves eight rows at once.
  *
- * <p>Record (144 bytes, the size of eight Q4_0 blocks): rows 8g..8g+7, block b.
+ * <p>Record (144 bytes, the size of eight Q4_0 blocks): rows 8g..8g+7, block b; records in {@link GroupTiles} order.
  * <pre>
  *   [0, 16)            8 fp16 scales d, row 8g+i at 2i
  *   [16 + 32c, 48 + 32c)  chunk c = 0..3: quant bytes 4c..4c+3 of row 8g+i at 4i
  * </pre>
- * Records are ordered by tile (blocks [tT, min(blocks, tT + T)), T = {@link #TILE}), then group g, then block: a tile of
- * all groups is one sequential stream, and the kernels walk one tile at a time so that the activations of those T blocks
- * (T × 512 bytes, {@link Q8Pairs}) stay in L1 while the weights stream past (with whole rows per pass they were evicted
- * by the weights, and decode ran at half the memory speed: perf/RESULTS.md, ninth session).
+ * A tile is {@link #TILE} blocks: its activations (T × 512 bytes, {@link Q8Pairs}) stay in L1 while the weights stream
+ * past (with whole rows per pass they were evicted by the weights, and decode ran at half the memory speed:
+ * perf/RESULTS.md, ninth session).
  *
  * <p>Shapes: the source is [rows, blocks] Q4_0 blocks, rows a multiple of 8; {@code data} holds groups = rows / 8 ×
  * blocks records.
@@ -38,6 +37,7 @@ final class Q4_0x8 implements AutoCloseable {
     final int rows;
     final int blocks;
     final int groups;
+    final GroupTiles layout;
 
     private Q4_0x8(Arena arena, MemorySegment data, int rows, int blocks) {
         this.arena = arena;
@@ -45,6 +45,7 @@ final class Q4_0x8 implements AutoCloseable {
         this.rows = rows;
         this.blocks = blocks;
         this.groups = rows / 8;
+        this.layout = new GroupTiles(groups, blocks, TILE, RECORD);
     }
 
     /** Whether a [rows, blocks] Q4_0 matrix can be repacked: whole groups of eight rows. */
@@ -60,7 +61,7 @@ final class Q4_0x8 implements AutoCloseable {
         if (!fits(rows)) throw new IllegalArgumentException("Q4_0x8 needs a multiple of 8 rows, got " + rows);
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment dst = arena.allocate((long) rows / 8 * blocks * RECORD, 64);
+            MemorySegment dst = arena.allocate(new GroupTiles(rows / 8, blocks, TILE, RECORD).bytes(), 64);
             Q4_0x8 p = new Q4_0x8(arena, dst, rows, blocks);
             pool.forRange(p.groups, (from, to) -> {
                 for (int g = from; g < to; g++) p.packGroup(src, rowBytes, g);
@@ -85,17 +86,16 @@ final class Q4_0x8 implements AutoCloseable {
 
     /** Byte offset of the record of group g, block b. */
     long offset(int g, int b) {
-        int t = b / TILE;
-        return ((long) t * TILE * groups + (long) g * tileBlocks(t)) * RECORD + (long) (b - t * TILE) * RECORD;
+        return layout.offset(g, b);
     }
 
-    /** Blocks in tile t (TILE but for a shorter last tile). */
+    /** Blocks in tile t. */
     int tileBlocks(int t) {
-        return Math.min(TILE, blocks - t * TILE);
+        return layout.tileBlocks(t);
     }
 
     int tiles() {
-        return (blocks + TILE - 1) / TILE;
+        return layout.tiles();
     }
 
     /**

@@ -21,8 +21,35 @@ import jdk.incubator.vector.ShortVector;
  * (sub-block 2j+1); value = (d*sc)*q - dmin*m. Activations Q8_K.
  */
 public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
+    /** The rows repacked for the decode kernel ({@link #pack}), or null while the matrix is read in place. */
+    private volatile Q4_Kx8 packed;
+
     Q4_KMatrix(GgufTensor t) {
         super(t);
+    }
+
+    /** The repacked form, or null. */
+    Q4_Kx8 packed() {
+        return packed;
+    }
+
+    /**
+     * Repacks the rows for {@link Q4_Kx8Kernel} (once). False when the matrix cannot be repacked (rows not a multiple of
+     * 8, or no 256-bit vectors). Afterwards {@link #dequantizeRow} reads the repacked copy; the dots still read the
+     * original data.
+     */
+    synchronized boolean pack(WorkerPool pool) {
+        if (packed != null) return true;
+        if (!Lanes.ENABLED || !Q4_0x8.fits(rows)) return false;
+        packed = Q4_Kx8.pack(data, rowBytes, rows, blocks, pool);
+        return true;
+    }
+
+    /** Frees the repacked copy. */
+    synchronized void unpack() {
+        Q4_Kx8 p = packed;
+        packed = null;
+        if (p != null) p.close();
     }
 
     @Override
@@ -33,6 +60,11 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
     @Override
     public void dequantizeRow(int row, float[] out, int outOffset) {
         long w = rowOffset(row);
+        Q4_Kx8 p = packed;
+        if (p != null) {
+            p.dequantizeRow(row, out, outOffset);
+            return;
+        }
         for (int b = 0; b < blocks; b++, w += 144) {
             float d = Bytes.f16(data, w), min = Bytes.f16(data, w + 2);
             int o = outOffset + 256 * b;
