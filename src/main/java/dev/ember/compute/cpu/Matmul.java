@@ -217,6 +217,7 @@ public final class Matmul {
             });
         }
         pool.forRange(p.groups, (from, to) -> {
+            for (int j = 0; j < n; j++) java.util.Arrays.fill(out, outOff + j * rows + 8 * from, outOff + j * rows + 8 * to, 0f);
             for (int t = 0; t < tiles; t++) {
                 for (int g = from; g < to; g++) {
                     int j = 0;
@@ -243,6 +244,7 @@ public final class Matmul {
             });
         }
         pool.forRange(p.groups, (from, to) -> {
+            for (int j = 0; j < n; j++) java.util.Arrays.fill(out, outOff + j * rows + 8 * from, outOff + j * rows + 8 * to, 0f);
             for (int t = 0; t < tiles; t++) {
                 for (int g = from; g < to; g++) {
                     for (int j = 0; j < n; j++) Q4_Kx8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);

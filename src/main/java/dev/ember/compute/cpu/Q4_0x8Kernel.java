@@ -36,8 +36,10 @@ final class Q4_0x8Kernel {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
 
     /**
-     * Tile t of group g for token j of {@code a}: {@code out[o .. o + 8)} = rows 8g..8g+7, accumulated onto what the
-     * earlier tiles left there (from zero when t = 0).
+     * Tile t of group g for token j of {@code a}: {@code out[o .. o + 8)} = rows 8g..8g+7, accumulated onto what is
+     * there (the caller zeroes it before tile 0). No branch depends on t: the CPU kernels are compiled by C2 after a few
+     * calls ({@code ./ember}'s CompileThresholdScaling), and a branch not yet taken then (t > 0) deoptimized and
+     * recompiled the kernel, sometimes into code whose vector operations were no longer intrinsified (2-4x slower decode).
      */
     static void tile1(Q4_0x8 w, int g, int t, Q8Pairs a, int j, float[] out, int o) {
         MemorySegment pk = w.data;
@@ -47,7 +49,7 @@ final class Q4_0x8Kernel {
         short[] ps = a.pairs;
         int[] sums = a.sums8;
         float[] dy = a.scales;
-        FloatVector acc = t == 0 ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o);
+        FloatVector acc = FloatVector.fromArray(F, out, o);
         for (int b = b0; b < b1; b++, p += Q4_0x8.RECORD) {
             int q = (ab + b) * 256;
             IntVector x0 = IntVector.fromMemorySegment(I, pk, p + 16, Lanes.LE);
@@ -94,18 +96,8 @@ final class Q4_0x8Kernel {
         int[] sums = a.sums8;
         float[] dy = a.scales;
         int o1 = o + stride, o2 = o1 + stride, o3 = o2 + stride;
-        FloatVector acc0, acc1, acc2, acc3;
-        if (t == 0) {
-            acc0 = FloatVector.zero(F);
-            acc1 = acc0;
-            acc2 = acc0;
-            acc3 = acc0;
-        } else {
-            acc0 = FloatVector.fromArray(F, out, o);
-            acc1 = FloatVector.fromArray(F, out, o1);
-            acc2 = FloatVector.fromArray(F, out, o2);
-            acc3 = FloatVector.fromArray(F, out, o3);
-        }
+        FloatVector acc0 = FloatVector.fromArray(F, out, o), acc1 = FloatVector.fromArray(F, out, o1);
+        FloatVector acc2 = FloatVector.fromArray(F, out, o2), acc3 = FloatVector.fromArray(F, out, o3);
         for (int b = b0; b < b1; b++, p += Q4_0x8.RECORD) {
             IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, pk, p, Lanes.LE).convertShape(S2I, I, 0);
             FloatVector d = h.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f)

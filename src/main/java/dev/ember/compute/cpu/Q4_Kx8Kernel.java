@@ -38,7 +38,10 @@ final class Q4_Kx8Kernel {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
 
-    /** Tile t of group g for token j: {@code out[o .. o + 8)} = rows 8g..8g+7, accumulated onto the earlier tiles'. */
+    /**
+     * Tile t of group g for token j: {@code out[o .. o + 8)} = rows 8g..8g+7, accumulated onto what is there (the caller
+     * zeroes it before tile 0; no branch on t, see {@link Q4_0x8Kernel#tile1}).
+     */
     static void tile1(Q4_Kx8 w, int g, int t, Q8KPairs a, int j, float[] out, int o) {
         MemorySegment pk = w.data;
         int first = t * Q4_Kx8.TILE, nb = w.layout.tileBlocks(t);
@@ -47,7 +50,7 @@ final class Q4_Kx8Kernel {
         short[] ps = a.pairs;
         int[] ys = a.sums;
         float[] dy = a.scales;
-        FloatVector acc = t == 0 ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o);
+        FloatVector acc = FloatVector.fromArray(F, out, o);
         IntVector isum = IntVector.zero(I);
         ShortVector sa = ShortVector.zero(S), sb16 = sa;   // 16-bit sums of the current pair's two sub-blocks
         for (int step = 0; step < 8 * nb; step++) {
