@@ -200,55 +200,59 @@ public final class Matmul {
     }
 
     /**
-     * Any number of activation rows against a repacked Q4_0 matrix ({@link Q4_0x8Kernel}): the activations laid out once
-     * ({@link Q8Pairs}), then per lane a range of 8-row groups, tile by tile (each tile of every group one sequential
-     * stream of weights), tokens four at a time and the rest one by one; every token gets the same bits whatever n is.
+     * Any number of activation rows against a repacked Q4_0 matrix ({@link Q4_0x8Kernel}): tokens four at a time and the
+     * rest one by one (one by one for all in a process's first split-path matmuls, as {@link #applySplit}); every token
+     * gets the same bits whatever n is.
      */
     private void applyPacked(Q4_0x8 p, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
         boolean four = coldSplitCalls.get() <= 0 || coldSplitCalls.decrementAndGet() < 0;
-        int blocks = p.blocks, rows = p.rows, tiles = p.tiles();
+        int rows = p.rows;
         Q8Pairs a = pairs;
-        a.ensure(n, blocks);
-        if (n == 1) {
-            a.fill(0, xq, 0, blocks);
-        } else {
-            pool.forRange(n, 1, (from, to) -> {
-                for (int t = from; t < to; t++) a.fill(t, xq, t * rowBytes, blocks);
-            });
-        }
-        pool.forRange(p.groups, (from, to) -> {
-            for (int j = 0; j < n; j++) java.util.Arrays.fill(out, outOff + j * rows + 8 * from, outOff + j * rows + 8 * to, 0f);
-            for (int t = 0; t < tiles; t++) {
-                for (int g = from; g < to; g++) {
-                    int j = 0;
-                    if (four) for (; j + 4 <= n; j += 4) Q4_0x8Kernel.tile4(p, g, t, a, j, out, outOff + j * rows + 8 * g, rows);
-                    for (; j < n; j++) Q4_0x8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
-                }
-            }
-        });
+        a.ensure(n, p.blocks);
+        runPacked(p, n, t -> a.fill(t, xq, t * rowBytes, p.blocks), (g, t) -> {
+            int j = 0;
+            if (four) for (; j + 4 <= n; j += 4) Q4_0x8Kernel.tile4(p, g, t, a, j, out, outOff + j * rows + 8 * g, rows);
+            for (; j < n; j++) Q4_0x8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
+        }, out, outOff);
+    }
+
+    /** Any number of activation rows against a repacked Q4_K matrix ({@link Q4_Kx8Kernel}), each token through the one kernel. */
+    private void applyPackedK(Q4_Kx8 p, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
+        int rows = p.rows;
+        Q8KPairs a = pairsK;
+        a.ensure(n, p.blocks);
+        runPacked(p, n, t -> a.fill(t, xq, t * rowBytes, p.blocks), (g, t) -> {
+            for (int j = 0; j < n; j++) Q4_Kx8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
+        }, out, outOff);
+    }
+
+    /** Lays out token t's activations for a repacked matrix's kernel. */
+    private interface TokenFill {
+        void fill(int t);
+    }
+
+    /** Runs a repacked matrix's kernel on tile t of group g, for every token. */
+    private interface GroupTile {
+        void run(int g, int t);
     }
 
     /**
-     * Any number of activation rows against a repacked Q4_K matrix ({@link Q4_Kx8Kernel}), walked as
-     * {@link #applyPacked} walks Q4_0, each token through the one kernel.
+     * The walk of {@link #applyPacked} / {@link #applyPackedK}: the activations laid out once per token, then per lane a
+     * range of 8-row groups, its outputs zeroed, tile by tile (each tile of every group one sequential stream of weights).
      */
-    private void applyPackedK(Q4_Kx8 p, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
-        int blocks = p.blocks, rows = p.rows, tiles = p.layout.tiles();
-        Q8KPairs a = pairsK;
-        a.ensure(n, blocks);
+    private void runPacked(RowGroups8 p, int n, TokenFill fill, GroupTile kernel, float[] out, int outOff) {
         if (n == 1) {
-            a.fill(0, xq, 0, blocks);
+            fill.fill(0);
         } else {
             pool.forRange(n, 1, (from, to) -> {
-                for (int t = from; t < to; t++) a.fill(t, xq, t * rowBytes, blocks);
+                for (int t = from; t < to; t++) fill.fill(t);
             });
         }
+        int rows = p.rows, tiles = p.tiles();
         pool.forRange(p.groups, (from, to) -> {
             for (int j = 0; j < n; j++) java.util.Arrays.fill(out, outOff + j * rows + 8 * from, outOff + j * rows + 8 * to, 0f);
             for (int t = 0; t < tiles; t++) {
-                for (int g = from; g < to; g++) {
-                    for (int j = 0; j < n; j++) Q4_Kx8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
-                }
+                for (int g = from; g < to; g++) kernel.run(g, t);
             }
         });
     }

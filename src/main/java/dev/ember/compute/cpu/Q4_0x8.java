@@ -3,7 +3,6 @@ package dev.ember.compute.cpu;
 import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -22,35 +21,16 @@ import jdk.incubator.vector.LongVector;
  * past (with whole rows per pass they were evicted by the weights, and decode ran at half the memory speed:
  * perf/RESULTS.md, ninth session).
  *
- * <p>Shapes: the source is [rows, blocks] Q4_0 blocks, rows a multiple of 8; {@code data} holds groups = rows / 8 ×
- * blocks records.
+ * <p>Shapes: the source is [rows, blocks] Q4_0 blocks, rows a multiple of 8 ({@link RowGroups8}).
  */
-final class Q4_0x8 implements AutoCloseable {
+final class Q4_0x8 extends RowGroups8 {
     /** Blocks per tile. */
     static final int TILE = 16;
     /** Bytes per record: 8 scales and 8 × 16 quant bytes. */
     static final int RECORD = 144;
 
-    private final Arena arena;
-    /** [tiles][groups][tile blocks] records, see the class comment. */
-    final MemorySegment data;
-    final int rows;
-    final int blocks;
-    final int groups;
-    final GroupTiles layout;
-
-    private Q4_0x8(Arena arena, MemorySegment data, int rows, int blocks) {
-        this.arena = arena;
-        this.data = data;
-        this.rows = rows;
-        this.blocks = blocks;
-        this.groups = rows / 8;
-        this.layout = new GroupTiles(groups, blocks, TILE, RECORD);
-    }
-
-    /** Whether a [rows, blocks] Q4_0 matrix can be repacked: whole groups of eight rows. */
-    static boolean fits(int rows) {
-        return rows > 0 && rows % 8 == 0;
+    private Q4_0x8(int rows, int blocks) {
+        super(rows, blocks, TILE, RECORD);
     }
 
     /**
@@ -58,22 +38,13 @@ final class Q4_0x8 implements AutoCloseable {
      * fresh off-heap memory, groups spread over the pool's lanes.
      */
     static Q4_0x8 pack(MemorySegment src, long rowBytes, int rows, int blocks, WorkerPool pool) {
-        if (!fits(rows)) throw new IllegalArgumentException("Q4_0x8 needs a multiple of 8 rows, got " + rows);
-        Arena arena = Arena.ofShared();
-        try {
-            MemorySegment dst = arena.allocate(new GroupTiles(rows / 8, blocks, TILE, RECORD).bytes(), 64);
-            Q4_0x8 p = new Q4_0x8(arena, dst, rows, blocks);
-            pool.forRange(p.groups, (from, to) -> {
-                for (int g = from; g < to; g++) p.packGroup(src, rowBytes, g);
-            });
-            return p;
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        Q4_0x8 p = new Q4_0x8(rows, blocks);
+        p.fill(src, rowBytes, pool);
+        return p;
     }
 
-    private void packGroup(MemorySegment src, long rowBytes, int g) {
+    @Override
+    void packGroup(MemorySegment src, long rowBytes, int g) {
         for (int b = 0; b < blocks; b++) {
             long o = offset(g, b);
             for (int i = 0; i < 8; i++) {
@@ -82,20 +53,6 @@ final class Q4_0x8 implements AutoCloseable {
                 for (int c = 0; c < 4; c++) data.set(Bytes.I32, o + 16 + 32 * c + 4 * i, src.get(Bytes.I32, w + 2 + 4 * c));
             }
         }
-    }
-
-    /** Byte offset of the record of group g, block b. */
-    long offset(int g, int b) {
-        return layout.offset(g, b);
-    }
-
-    /** Blocks in tile t. */
-    int tileBlocks(int t) {
-        return layout.tileBlocks(t);
-    }
-
-    int tiles() {
-        return layout.tiles();
     }
 
     /**
@@ -127,10 +84,5 @@ final class Q4_0x8 implements AutoCloseable {
                 out[e + m + 16] = ((q >>> 4) - 8) * d;
             }
         }
-    }
-
-    @Override
-    public void close() {
-        arena.close();
     }
 }

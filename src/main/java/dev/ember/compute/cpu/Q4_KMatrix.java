@@ -40,7 +40,7 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
      */
     synchronized boolean pack(WorkerPool pool) {
         if (packed != null) return true;
-        if (!Lanes.ENABLED || !Q4_0x8.fits(rows)) return false;
+        if (!Lanes.ENABLED || !RowGroups8.fits(rows)) return false;
         packed = Q4_Kx8.pack(data, rowBytes, rows, blocks, pool);
         return true;
     }

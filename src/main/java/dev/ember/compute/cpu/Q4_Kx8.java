@@ -3,7 +3,6 @@ package dev.ember.compute.cpu;
 import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -23,46 +22,26 @@ import jdk.incubator.vector.LongVector;
  *               (low nibbles: sub-block 2p, elements 4k..4k+3; high nibbles: sub-block 2p + 1)
  * </pre>
  */
-final class Q4_Kx8 implements AutoCloseable {
+final class Q4_Kx8 extends RowGroups8 {
     /** Superblocks per tile: 2 × 4 KB of activations ({@link Q8KPairs}) per token. */
     static final int TILE = 2;
     static final int RECORD = 1184;
 
-    private final Arena arena;
-    final MemorySegment data;
-    final int rows;
-    final int blocks;
-    final int groups;
-    final GroupTiles layout;
-
-    private Q4_Kx8(Arena arena, MemorySegment data, int rows, int blocks) {
-        this.arena = arena;
-        this.data = data;
-        this.rows = rows;
-        this.blocks = blocks;
-        this.groups = rows / 8;
-        this.layout = new GroupTiles(groups, blocks, TILE, RECORD);
+    private Q4_Kx8(int rows, int blocks) {
+        super(rows, blocks, TILE, RECORD);
     }
 
     /** Repacks [rows, blocks] Q4_K superblocks ({@code rowBytes} apart from {@code src} offset 0); rows a multiple of 8. */
     static Q4_Kx8 pack(MemorySegment src, long rowBytes, int rows, int blocks, WorkerPool pool) {
-        if (!Q4_0x8.fits(rows)) throw new IllegalArgumentException("Q4_Kx8 needs a multiple of 8 rows, got " + rows);
-        Arena arena = Arena.ofShared();
-        try {
-            Q4_Kx8 p = new Q4_Kx8(arena, arena.allocate(new GroupTiles(rows / 8, blocks, TILE, RECORD).bytes(), 64), rows, blocks);
-            pool.forRange(p.groups, (from, to) -> {
-                for (int g = from; g < to; g++) p.packGroup(src, rowBytes, g);
-            });
-            return p;
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        Q4_Kx8 p = new Q4_Kx8(rows, blocks);
+        p.fill(src, rowBytes, pool);
+        return p;
     }
 
-    private void packGroup(MemorySegment src, long rowBytes, int g) {
+    @Override
+    void packGroup(MemorySegment src, long rowBytes, int g) {
         for (int b = 0; b < blocks; b++) {
-            long o = layout.offset(g, b);
+            long o = offset(g, b);
             for (int i = 0; i < 8; i++) {
                 long w = (8L * g + i) * rowBytes + 144L * b;
                 data.set(Bytes.I16, o + 2 * i, src.get(Bytes.I16, w));
@@ -83,10 +62,6 @@ final class Q4_Kx8 implements AutoCloseable {
         }
     }
 
-    long offset(int g, int b) {
-        return layout.offset(g, b);
-    }
-
     /**
      * Decodes row {@code row} into {@code out[off .. off + 256 blocks)}: the float operations of
      * {@link Q4_KMatrix#dequantizeRow} ((d · sc) · q - dmin · m), so the same values.
@@ -94,7 +69,7 @@ final class Q4_Kx8 implements AutoCloseable {
     void dequantizeRow(int row, float[] out, int off) {
         int g = row >>> 3, i = row & 7;
         for (int b = 0; b < blocks; b++) {
-            long o = layout.offset(g, b);
+            long o = offset(g, b);
             float d = Bytes.f16(data, o + 2 * i), min = Bytes.f16(data, o + 16 + 2 * i);
             for (int p = 0; p < 4; p++) {
                 int e = off + 256 * b + 64 * p;
@@ -122,10 +97,5 @@ final class Q4_Kx8 implements AutoCloseable {
                 }
             }
         }
-    }
-
-    @Override
-    public void close() {
-        arena.close();
     }
 }

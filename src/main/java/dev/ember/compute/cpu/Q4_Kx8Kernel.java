@@ -44,7 +44,7 @@ final class Q4_Kx8Kernel {
      */
     static void tile1(Q4_Kx8 w, int g, int t, Q8KPairs a, int j, float[] out, int o) {
         MemorySegment pk = w.data;
-        int first = t * Q4_Kx8.TILE, nb = w.layout.tileBlocks(t);
+        int first = t * Q4_Kx8.TILE, nb = w.tileBlocks(t);
         long rec0 = w.offset(g, first);
         int sb0 = j * w.blocks + first;
         short[] ps = a.pairs;
