@@ -2,6 +2,7 @@ package dev.ember.server;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -85,4 +86,44 @@ public interface EmberConfig {
     /** How long a request waits for the model to (re)load before it gets 503. */
     @WithDefault("5m")
     Duration loadTimeout();
+
+    /**
+     * Engine settings the engine reads as {@code ember.*} system properties (README): declared here so that they pass
+     * the server's configuration check, and copied to the system property when given as a key or an EMBER_* variable.
+     * {@code cpu.repack} (true: Q4_0 / Q4_K repacked for the decode kernels), {@code vector.disable},
+     * {@code opencl.device}, {@code opencl.cache-dir}, {@code cuda.device}, {@code cuda.cache-dir}, {@code cuda.nvrtc}.
+     */
+    @WithName("cpu.repack")
+    Optional<String> cpuRepack();
+
+    @WithName("vector.disable")
+    Optional<String> vectorDisable();
+
+    @WithName("opencl.device")
+    Optional<String> openclDevice();
+
+    @WithName("opencl.cache-dir")
+    Optional<String> openclCacheDir();
+
+    @WithName("cuda.device")
+    Optional<String> cudaDevice();
+
+    @WithName("cuda.cache-dir")
+    Optional<String> cudaCacheDir();
+
+    @WithName("cuda.nvrtc")
+    Optional<String> cudaNvrtc();
+
+    /** The engine settings above that have a value, by system property name. */
+    default java.util.Map<String, String> engineProperties() {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        cpuRepack().ifPresent(v -> m.put("ember.cpu.repack", v));
+        vectorDisable().ifPresent(v -> m.put("ember.vector.disable", v));
+        openclDevice().ifPresent(v -> m.put("ember.opencl.device", v));
+        openclCacheDir().ifPresent(v -> m.put("ember.opencl.cache-dir", v));
+        cudaDevice().ifPresent(v -> m.put("ember.cuda.device", v));
+        cudaCacheDir().ifPresent(v -> m.put("ember.cuda.cache-dir", v));
+        cudaNvrtc().ifPresent(v -> m.put("ember.cuda.nvrtc", v));
+        return m;
+    }
 }

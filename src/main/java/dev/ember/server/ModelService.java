@@ -151,6 +151,9 @@ public class ModelService {
 
     private Loaded load() {
         long t0 = System.nanoTime();
+        config.engineProperties().forEach((k, v) -> {
+            if (System.getProperty(k) == null) System.setProperty(k, v);
+        });
         Model m = Model.load(path);
         try {
             Engine.Config ec = Engine.Config.defaults(m.config(), config.ctxSize(), config.threads()).withLimits(
