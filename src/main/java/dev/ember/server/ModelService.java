@@ -389,7 +389,9 @@ public class ModelService {
 
     /** Times the model was unloaded for being idle. */
     public long unloads() {
-        return unloads;
+        synchronized (lock) {   // an unload clears `loaded` first and counts itself after closing, under the lock
+            return unloads;
+        }
     }
 
     /** Times the model was loaded (the first load included). */
