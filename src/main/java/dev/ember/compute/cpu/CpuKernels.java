@@ -26,16 +26,9 @@ public final class CpuKernels {
      */
     public static boolean repack(WeightMatrix m, WorkerPool pool) {
         if (!repackEnabled()) return false;
-        boolean packed;
-        if (m instanceof Q4_0Matrix q) {
-            packed = q.packed() != null || q.pack(pool);
-        } else if (m instanceof Q4_KMatrix q) {
-            packed = q.packed() != null || q.pack(pool);
-        } else {
-            return false;
-        }
-        if (packed) dev.ember.gguf.MappedPages.release(m.data());
-        return packed;
+        if (m instanceof Q4_0Matrix q) return q.pack(pool);
+        if (m instanceof Q4_KMatrix q) return q.pack(pool);
+        return false;
     }
 
     /** Frees what {@link #repack} made for {@code m} (the matrix then reads its original data again). */

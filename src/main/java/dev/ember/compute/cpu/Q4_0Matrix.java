@@ -21,8 +21,8 @@ import jdk.incubator.vector.ShortVector;
  * (qs[j] >> 4) - 8, value = d * element. Activations Q8_0.
  */
 public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, SplitWeights {
-    /** The rows repacked for the decode kernels ({@link #pack}), or null while the matrix is read in place. */
-    private volatile Q4_0x8 packed;
+    /** The rows repacked for the decode kernel ({@link #pack}); none while the matrix is read in place. */
+    private final PackedCopy<Q4_0x8> packed = new PackedCopy<>();
 
     Q4_0Matrix(GgufTensor t) {
         super(t);
@@ -30,26 +30,23 @@ public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, 
 
     /** The repacked form, or null. */
     Q4_0x8 packed() {
-        return packed;
+        return packed.get();
     }
 
     /**
-     * Repacks the rows for {@link Q4_0x8Kernel} (once; later calls return at once). False when the matrix cannot be
-     * repacked (rows not a multiple of 8, or no 256-bit vectors). Afterwards {@link #dequantizeRow} reads the repacked copy;
-     * {@link #dot} and the split dots still read the original data.
+     * Repacks the rows for {@link Q4_0x8Kernel} once and hands the original's mapped pages back. False when the matrix cannot
+     * be repacked (rows not a multiple of 8, or no 256-bit vectors). Afterwards {@link #dequantizeRow} reads the repacked
+     * copy; the dots still read the original data.
      */
-    synchronized boolean pack(WorkerPool pool) {
-        if (packed != null) return true;
+    boolean pack(WorkerPool pool) {
         if (!Lanes.ENABLED || !RowGroups8.fits(rows)) return false;
-        packed = Q4_0x8.pack(data, rowBytes, rows, blocks, pool);
+        packed.make(data, () -> Q4_0x8.pack(data, rowBytes, rows, blocks, pool));
         return true;
     }
 
     /** Frees the repacked copy; the matrix goes back to reading the original data. */
-    synchronized void unpack() {
-        Q4_0x8 p = packed;
-        packed = null;
-        if (p != null) p.close();
+    void unpack() {
+        packed.free();
     }
 
     @Override
@@ -60,7 +57,7 @@ public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, 
     @Override
     public void dequantizeRow(int row, float[] out, int outOffset) {
         long w = rowOffset(row);
-        Q4_0x8 p = packed;
+        Q4_0x8 p = packed.get();
         if (p != null) {
             p.dequantizeRow(row, out, outOffset);
             return;

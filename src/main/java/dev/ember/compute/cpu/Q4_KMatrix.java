@@ -21,8 +21,8 @@ import jdk.incubator.vector.ShortVector;
  * (sub-block 2j+1); value = (d*sc)*q - dmin*m. Activations Q8_K.
  */
 public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
-    /** The rows repacked for the decode kernel ({@link #pack}), or null while the matrix is read in place. */
-    private volatile Q4_Kx8 packed;
+    /** The rows repacked for the decode kernel ({@link #pack}); none while the matrix is read in place. */
+    private final PackedCopy<Q4_Kx8> packed = new PackedCopy<>();
 
     Q4_KMatrix(GgufTensor t) {
         super(t);
@@ -30,26 +30,23 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
 
     /** The repacked form, or null. */
     Q4_Kx8 packed() {
-        return packed;
+        return packed.get();
     }
 
     /**
-     * Repacks the rows for {@link Q4_Kx8Kernel} (once). False when the matrix cannot be repacked (rows not a multiple of
-     * 8, or no 256-bit vectors). Afterwards {@link #dequantizeRow} reads the repacked copy; the dots still read the
-     * original data.
+     * Repacks the rows for {@link Q4_Kx8Kernel} once and hands the original's mapped pages back. False when the matrix cannot
+     * be repacked (rows not a multiple of 8, or no 256-bit vectors). Afterwards {@link #dequantizeRow} reads the repacked
+     * copy; the dots still read the original data.
      */
-    synchronized boolean pack(WorkerPool pool) {
-        if (packed != null) return true;
+    boolean pack(WorkerPool pool) {
         if (!Lanes.ENABLED || !RowGroups8.fits(rows)) return false;
-        packed = Q4_Kx8.pack(data, rowBytes, rows, blocks, pool);
+        packed.make(data, () -> Q4_Kx8.pack(data, rowBytes, rows, blocks, pool));
         return true;
     }
 
-    /** Frees the repacked copy. */
-    synchronized void unpack() {
-        Q4_Kx8 p = packed;
-        packed = null;
-        if (p != null) p.close();
+    /** Frees the repacked copy; the matrix goes back to reading the original data. */
+    void unpack() {
+        packed.free();
     }
 
     @Override
@@ -60,7 +57,7 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
     @Override
     public void dequantizeRow(int row, float[] out, int outOffset) {
         long w = rowOffset(row);
-        Q4_Kx8 p = packed;
+        Q4_Kx8 p = packed.get();
         if (p != null) {
             p.dequantizeRow(row, out, outOffset);
             return;

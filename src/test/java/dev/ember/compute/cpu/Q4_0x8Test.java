@@ -141,24 +141,7 @@ class Q4_0x8Test {
     void repackedRowsDecodeToTheOriginalValues() {
         assumeTrue(Lanes.ENABLED, "the repacked kernels need 256-bit vectors");
         Random rnd = new Random(13);
-        for (int cols : COLS) {
-            int rows = 24;
-            byte[] bytes = weights(rows, cols, rnd);
-            Q4_0Matrix plain = (Q4_0Matrix) WeightMatrix.of(Blocks.tensor(GgmlType.Q4_0, rows, cols, bytes));
-            Q4_0Matrix packed = (Q4_0Matrix) WeightMatrix.of(Blocks.tensor(GgmlType.Q4_0, rows, cols, bytes));
-            try (WorkerPool pool = new WorkerPool(2)) {
-                assertTrue(CpuKernels.repack(packed, pool));
-            }
-            for (int r = 0; r < rows; r++) {
-                float[] a = new float[cols], b = new float[cols];
-                plain.dequantizeRow(r, a, 0);
-                packed.dequantizeRow(r, b, 0);
-                for (int k = 0; k < cols; k++) {
-                    assertEquals(Float.floatToRawIntBits(a[k]), Float.floatToRawIntBits(b[k]), "cols " + cols + " row " + r + " col " + k);
-                }
-            }
-            packed.unpack();
-        }
+        for (int cols : COLS) RepackedRows.assertDecodeAsTheOriginal(GgmlType.Q4_0, 24, cols, weights(24, cols, rnd));
     }
 
     @Test

@@ -114,24 +114,7 @@ class Q4_Kx8Test {
     void repackedRowsDecodeToTheOriginalValues() {
         assumeTrue(Lanes.ENABLED, "the repacked kernels need 256-bit vectors");
         Random rnd = new Random(22);
-        for (int cols : COLS) {
-            int rows = 16;
-            byte[] bytes = weights(rows, cols, rnd);
-            Q4_KMatrix plain = (Q4_KMatrix) WeightMatrix.of(Blocks.tensor(GgmlType.Q4_K, rows, cols, bytes));
-            Q4_KMatrix packed = (Q4_KMatrix) WeightMatrix.of(Blocks.tensor(GgmlType.Q4_K, rows, cols, bytes));
-            try (WorkerPool pool = new WorkerPool(2)) {
-                assertTrue(CpuKernels.repack(packed, pool));
-            }
-            for (int r = 0; r < rows; r++) {
-                float[] a = new float[cols], b = new float[cols];
-                plain.dequantizeRow(r, a, 0);
-                packed.dequantizeRow(r, b, 0);
-                for (int k = 0; k < cols; k++) {
-                    assertEquals(Float.floatToRawIntBits(a[k]), Float.floatToRawIntBits(b[k]), "cols " + cols + " row " + r + " col " + k);
-                }
-            }
-            packed.unpack();
-        }
+        for (int cols : COLS) RepackedRows.assertDecodeAsTheOriginal(GgmlType.Q4_K, 16, cols, weights(16, cols, rnd));
     }
 
     @Test
