@@ -18,8 +18,8 @@ cache="$home/ember.aot"
 # heap flags. A cache only serves a JVM started with the flags it was trained with: training and serving share this.
 jvm="--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmn32m -Xss4m
  -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.*::*,0.01
- -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.Q4_0x8Kernel::*,1.0
- -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.Q4_Kx8Kernel::*,1.0
+ -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.Q4_0x8Kernel::*,0.1
+ -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.Q4_Kx8Kernel::*,0.1
  -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=$home/jit-directives.json -XX:+DisplayVMOutputToStderr
  -XX:Tier4BackEdgeThreshold=400000"
 if [ "${1:-}" = aot-train ]; then

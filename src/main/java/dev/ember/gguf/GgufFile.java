@@ -176,6 +176,11 @@ public final class GgufFile implements AutoCloseable {
         return dataOffset;
     }
 
+    /** The bytes before the tensor data: header, metadata and tensor infos (read-only). */
+    public MemorySegment header() {
+        return file.asSlice(0, Math.min(dataOffset, file.byteSize())).asReadOnly();
+    }
+
     public long fileSize() {
         return file.byteSize();
     }

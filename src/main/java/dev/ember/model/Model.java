@@ -61,6 +61,7 @@ public final class Model implements AutoCloseable {
 
     @Override
     public void close() {
+        weights.repackCache().close();   // waits for a cache file being written, then drops the repacked copies
         for (var m : weights.matrices()) dev.ember.compute.cpu.CpuKernels.release(m);
         file.close();
     }

@@ -47,7 +47,7 @@ public final class ModelRunner implements Forward {
         this.cache = cache;
         this.pool = pool;
         this.matmul = new Matmul(pool);
-        for (WeightMatrix m : weights.matrices()) CpuKernels.repack(m, pool);
+        weights.repackCache().repack(weights.matrices(), pool);
         this.rope = new Rope(config.ropeDims(), config.ropeBase(), config.ropeFreqScale(), weights.ropeFreqs(), config.ropeNeox());
         this.attnScale = 1.0f / (float) Math.sqrt(config.headDim());
     }

@@ -1,21 +1,24 @@
 package dev.ember.model;
 
+import dev.ember.compute.cpu.RepackCache;
 import dev.ember.compute.cpu.WeightMatrix;
 import dev.ember.gguf.GgufFile;
 import dev.ember.gguf.GgufFormatException;
 import dev.ember.gguf.GgufTensor;
 
 /**
- * All weights of a model, views over the mapped GGUF file (matrices are never copied).
+ * All weights of a model, views over the mapped GGUF file (matrices are never copied here; the CPU runner reads Q4_0 and
+ * Q4_K matrices repacked, through {@code repackCache}).
  *
  * @param tokenEmbedding [vocab, dim]
  * @param outputNorm     [dim]
  * @param output         [vocab, dim]: output.weight, or the token embedding when tied
  * @param ropeFreqs      [ropeDims / 2] Llama 3 frequency factors, or null
  * @param layers         [numLayers]
+ * @param repackCache    where the CPU runner's repacked copies of these matrices are kept ({@link RepackCache})
  */
 public record ModelWeights(WeightMatrix tokenEmbedding, float[] outputNorm, WeightMatrix output, float[] ropeFreqs,
-                           LayerWeights[] layers) {
+                           LayerWeights[] layers, RepackCache repackCache) {
 
     /** Every distinct matrix: the token embedding, the output matrix when it is not tied, and each layer's seven. */
     public java.util.List<WeightMatrix> matrices() {
@@ -51,7 +54,7 @@ public record ModelWeights(WeightMatrix tokenEmbedding, float[] outputNorm, Weig
                     matrix(f, p + "ffn_up.weight", c.ffnDim(), c.dim()),
                     matrix(f, p + "ffn_down.weight", c.dim(), c.ffnDim()));
         }
-        return new ModelWeights(embd, vector(f, "output_norm.weight", c.dim()), out, ropeFreqs, layers);
+        return new ModelWeights(embd, vector(f, "output_norm.weight", c.dim()), out, ropeFreqs, layers, RepackCache.configured(f));
     }
 
     private static WeightMatrix matrix(GgufFile f, String name, int rows, int cols) {

@@ -90,11 +90,15 @@ public interface EmberConfig {
     /**
      * Engine settings the engine reads as {@code ember.*} system properties (README): declared here so that they pass
      * the server's configuration check, and copied to the system property when given as a key or an EMBER_* variable.
-     * {@code cpu.repack} (true: Q4_0 / Q4_K repacked for the decode kernels), {@code vector.disable},
+     * {@code cpu.repack} (true: Q4_0 / Q4_K repacked for the decode kernels), {@code cpu.repack-cache} (where the repacked
+     * copies are kept between starts, or {@code off}), {@code vector.disable},
      * {@code opencl.device}, {@code opencl.cache-dir}, {@code cuda.device}, {@code cuda.cache-dir}, {@code cuda.nvrtc}.
      */
     @WithName("cpu.repack")
     Optional<String> cpuRepack();
+
+    @WithName("cpu.repack-cache")
+    Optional<String> cpuRepackCache();
 
     @WithName("vector.disable")
     Optional<String> vectorDisable();
@@ -118,6 +122,7 @@ public interface EmberConfig {
     default java.util.Map<String, String> engineProperties() {
         java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
         cpuRepack().ifPresent(v -> m.put("ember.cpu.repack", v));
+        cpuRepackCache().ifPresent(v -> m.put("ember.cpu.repack-cache", v));
         vectorDisable().ifPresent(v -> m.put("ember.vector.disable", v));
         openclDevice().ifPresent(v -> m.put("ember.opencl.device", v));
         openclCacheDir().ifPresent(v -> m.put("ember.opencl.cache-dir", v));

@@ -20,10 +20,13 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(EngineSettingsConfigTest.Settings.class)
 class EngineSettingsConfigTest {
+    /** Where surefire points the tests' repacked-weights cache (pom.xml), so other tests in this JVM are unaffected. */
+    static final String CACHE = System.getProperty("ember.cpu.repack-cache", "target/repack-cache");
+
     public static class Settings implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("ember.cpu.repack", "true", "ember.vector.disable", "false");
+            return Map.of("ember.cpu.repack", "true", "ember.vector.disable", "false", "ember.cpu.repack-cache", CACHE);
         }
     }
 
@@ -33,5 +36,6 @@ class EngineSettingsConfigTest {
                 .post("/v1/completions").then().statusCode(200).body("choices[0].text", notNullValue());
         assertEquals("true", System.getProperty("ember.cpu.repack"));
         assertEquals("false", System.getProperty("ember.vector.disable"));
+        assertEquals(CACHE, System.getProperty("ember.cpu.repack-cache"));
     }
 }

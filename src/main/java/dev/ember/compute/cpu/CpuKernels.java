@@ -21,20 +21,17 @@ public final class CpuKernels {
 
     /**
      * Prepares a weight matrix for the CPU kernels: Q4_0 and Q4_K matrices whose rows come in groups of eight are repacked
-     * for the interleaved decode kernels ({@link Q4_0x8}, {@link Q4_Kx8}), and the original pages of the mapping are handed back to the kernel so
-     * the weights are not resident twice. Idempotent. True when the matrix now runs repacked.
+     * in memory for the interleaved decode kernels ({@link Q4_0x8}, {@link Q4_Kx8}), and the original pages of the mapping
+     * are handed back to the kernel so the weights are not resident twice. Idempotent. True when the matrix now runs
+     * repacked. A model's matrices go through {@link RepackCache#repack} instead, which keeps the copies on disk.
      */
     public static boolean repack(WeightMatrix m, WorkerPool pool) {
-        if (!repackEnabled()) return false;
-        if (m instanceof Q4_0Matrix q) return q.pack(pool);
-        if (m instanceof Q4_KMatrix q) return q.pack(pool);
-        return false;
+        return repackEnabled() && m instanceof Repackable r && r.pack(pool);
     }
 
     /** Frees what {@link #repack} made for {@code m} (the matrix then reads its original data again). */
     public static void release(WeightMatrix m) {
-        if (m instanceof Q4_0Matrix q) q.unpack();
-        if (m instanceof Q4_KMatrix q) q.unpack();
+        if (m instanceof Repackable r) r.unpack();
     }
 
     /** True when the matrices run the full 256-bit Vector API kernels. */

@@ -5,8 +5,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.function.Supplier;
 
 /**
- * A weight matrix's repacked copy ({@link Q4_0x8}, {@link Q4_Kx8}): made at most once, after which the original's mapped
- * pages are handed back to the kernel (the weights are then resident once); freed on {@link #free}.
+ * A weight matrix's repacked copy ({@link Q4_0x8}, {@link Q4_Kx8}): made (or taken from a {@link RepackCache} file) at
+ * most once, after which the original's mapped pages are handed back to the kernel (the weights are then resident once);
+ * freed on {@link #free}.
  */
 final class PackedCopy<T extends RowGroups8> {
     private volatile T copy;
@@ -14,6 +15,12 @@ final class PackedCopy<T extends RowGroups8> {
     /** The copy, or null. */
     T get() {
         return copy;
+    }
+
+    /** The copy's records, or null. */
+    MemorySegment records() {
+        T c = copy;
+        return c == null ? null : c.data;
     }
 
     /** Makes the copy from {@code original} unless there is one, then releases the original's pages. */

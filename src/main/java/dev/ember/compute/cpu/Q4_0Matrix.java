@@ -20,7 +20,7 @@ import jdk.incubator.vector.ShortVector;
  * Q4_0 weights: blocks of 32 as {fp16 d, uint8 qs[16]} (18 bytes); element j = (qs[j] & 15) - 8, element j + 16 =
  * (qs[j] >> 4) - 8, value = d * element. Activations Q8_0.
  */
-public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, SplitWeights {
+public final class Q4_0Matrix extends WeightMatrix implements Repackable, LaneBlockWeights, SplitWeights {
     /** The rows repacked for the decode kernel ({@link #pack}); none while the matrix is read in place. */
     private final PackedCopy<Q4_0x8> packed = new PackedCopy<>();
 
@@ -33,19 +33,42 @@ public final class Q4_0Matrix extends WeightMatrix implements LaneBlockWeights, 
         return packed.get();
     }
 
+    @Override
+    public boolean packable() {
+        return Lanes.ENABLED && RowGroups8.fits(rows);
+    }
+
+    @Override
+    public long packedBytes() {
+        return Q4_0x8.bytes(rows, blocks);
+    }
+
     /**
      * Repacks the rows for {@link Q4_0x8Kernel} once and hands the original's mapped pages back. False when the matrix cannot
-     * be repacked (rows not a multiple of 8, or no 256-bit vectors). Afterwards {@link #dequantizeRow} reads the repacked
-     * copy; the dots still read the original data.
+     * be repacked (not {@link #packable}). Afterwards {@link #dequantizeRow} reads the repacked copy; the dots still read
+     * the original data.
      */
-    boolean pack(WorkerPool pool) {
-        if (!Lanes.ENABLED || !RowGroups8.fits(rows)) return false;
+    @Override
+    public boolean pack(WorkerPool pool) {
+        if (!packable()) return false;
         packed.make(data, () -> Q4_0x8.pack(data, rowBytes, rows, blocks, pool));
         return true;
     }
 
+    @Override
+    public void adopt(MemorySegment records) {
+        if (!packable()) throw new IllegalStateException(name + " cannot be repacked here");
+        packed.make(data, () -> Q4_0x8.view(records, rows, blocks));
+    }
+
+    @Override
+    public MemorySegment packedRecords() {
+        return packed.records();
+    }
+
     /** Frees the repacked copy; the matrix goes back to reading the original data. */
-    void unpack() {
+    @Override
+    public void unpack() {
         packed.free();
     }
 

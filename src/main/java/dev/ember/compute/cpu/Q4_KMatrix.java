@@ -20,7 +20,7 @@ import jdk.incubator.vector.ShortVector;
  * 32 with 6-bit scale sc and min m; element 64j + l = qs[32j + l] & 15 (sub-block 2j), 64j + 32 + l = qs[32j + l] >> 4
  * (sub-block 2j+1); value = (d*sc)*q - dmin*m. Activations Q8_K.
  */
-public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
+public final class Q4_KMatrix extends WeightMatrix implements Repackable, SplitWeights {
     /** The rows repacked for the decode kernel ({@link #pack}); none while the matrix is read in place. */
     private final PackedCopy<Q4_Kx8> packed = new PackedCopy<>();
 
@@ -33,19 +33,42 @@ public final class Q4_KMatrix extends WeightMatrix implements SplitWeights {
         return packed.get();
     }
 
+    @Override
+    public boolean packable() {
+        return Lanes.ENABLED && RowGroups8.fits(rows);
+    }
+
+    @Override
+    public long packedBytes() {
+        return Q4_Kx8.bytes(rows, blocks);
+    }
+
     /**
      * Repacks the rows for {@link Q4_Kx8Kernel} once and hands the original's mapped pages back. False when the matrix cannot
-     * be repacked (rows not a multiple of 8, or no 256-bit vectors). Afterwards {@link #dequantizeRow} reads the repacked
-     * copy; the dots still read the original data.
+     * be repacked (not {@link #packable}). Afterwards {@link #dequantizeRow} reads the repacked copy; the dots still read
+     * the original data.
      */
-    boolean pack(WorkerPool pool) {
-        if (!Lanes.ENABLED || !RowGroups8.fits(rows)) return false;
+    @Override
+    public boolean pack(WorkerPool pool) {
+        if (!packable()) return false;
         packed.make(data, () -> Q4_Kx8.pack(data, rowBytes, rows, blocks, pool));
         return true;
     }
 
+    @Override
+    public void adopt(MemorySegment records) {
+        if (!packable()) throw new IllegalStateException(name + " cannot be repacked here");
+        packed.make(data, () -> Q4_Kx8.view(records, rows, blocks));
+    }
+
+    @Override
+    public MemorySegment packedRecords() {
+        return packed.records();
+    }
+
     /** Frees the repacked copy; the matrix goes back to reading the original data. */
-    void unpack() {
+    @Override
+    public void unpack() {
         packed.free();
     }
 
