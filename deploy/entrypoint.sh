@@ -20,6 +20,7 @@ jvm="--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+
  -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.*::*,0.01
  -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.Q4_0x8Kernel::*,0.1
  -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.Q4_Kx8Kernel::*,0.1
+ -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.Q6_Kx8Kernel::*,0.1
  -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=$home/jit-directives.json -XX:+DisplayVMOutputToStderr
  -XX:Tier4BackEdgeThreshold=400000"
 if [ "${1:-}" = aot-train ]; then

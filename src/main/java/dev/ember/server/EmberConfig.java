@@ -90,7 +90,7 @@ public interface EmberConfig {
     /**
      * Engine settings the engine reads as {@code ember.*} system properties (README): declared here so that they pass
      * the server's configuration check, and copied to the system property when given as a key or an EMBER_* variable.
-     * {@code cpu.repack} (true: Q4_0 / Q4_K repacked for the decode kernels), {@code cpu.repack-cache} (where the repacked
+     * {@code cpu.repack} (true: Q4_0 / Q4_K / Q6_K repacked for the decode kernels), {@code cpu.repack-cache} (where the repacked
      * copies are kept between starts, or {@code off}), {@code vector.disable},
      * {@code opencl.device}, {@code opencl.cache-dir}, {@code cuda.device}, {@code cuda.cache-dir}, {@code cuda.nvrtc}.
      */

@@ -20,8 +20,8 @@ public final class CpuKernels {
     }
 
     /**
-     * Prepares a weight matrix for the CPU kernels: Q4_0 and Q4_K matrices whose rows come in groups of eight are repacked
-     * in memory for the interleaved decode kernels ({@link Q4_0x8}, {@link Q4_Kx8}), and the original pages of the mapping
+     * Prepares a weight matrix for the CPU kernels: Q4_0, Q4_K and Q6_K matrices whose rows come in groups of eight are
+     * repacked in memory for the interleaved decode kernels ({@link Q4_0x8}, {@link Q4_Kx8}, {@link Q6_Kx8}), and the original pages of the mapping
      * are handed back to the kernel so the weights are not resident twice. Idempotent. True when the matrix now runs
      * repacked. A model's matrices go through {@link RepackCache#repack} instead, which keeps the copies on disk.
      */

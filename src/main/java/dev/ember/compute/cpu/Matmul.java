@@ -32,7 +32,9 @@ public final class Matmul {
     /** Activations of a repacked Q4_0 matrix's decode kernels. */
     private final Q8Pairs pairs = new Q8Pairs();
     /** Activations of a repacked Q4_K matrix's decode kernel. */
-    private final Q8KPairs pairsK = new Q8KPairs();
+    private final Q8KPairs pairsK = new Q8KPairs(Q8KPairs.Order.Q4_K);
+    /** Activations of a repacked Q6_K matrix's decode kernel. */
+    private final Q8KPairs pairs6 = new Q8KPairs(Q8KPairs.Order.Q6_K);
     /** Rows of a mixed {@link #apply(WeightMatrix, float[], int, int, float[], int, boolean[])} call, regrouped by path. */
     private float[] gatherX = new float[0], gatherOut = new float[0];
 
@@ -61,7 +63,15 @@ public final class Matmul {
             return;
         }
         if (w instanceof Q4_KMatrix q4k && q4k.packed() != null) {
-            applyPackedK(q4k.packed(), xq, rowBytes, n, out, outOff);
+            Q4_Kx8 p = q4k.packed();
+            Q8KPairs a = pairsK;
+            applyPackedK(p, a, xq, rowBytes, n, out, outOff, (g, t, j, o) -> Q4_Kx8Kernel.tile1(p, g, t, a, j, out, o));
+            return;
+        }
+        if (w instanceof Q6_KMatrix q6 && q6.packed() != null) {
+            Q6_Kx8 p = q6.packed();
+            Q8KPairs a = pairs6;
+            applyPackedK(p, a, xq, rowBytes, n, out, outOff, (g, t, j, o) -> Q6_Kx8Kernel.tile1(p, g, t, a, j, out, o));
             return;
         }
         if (w instanceof SplitWeights q && (Lanes.NARROW || Lanes.ENABLED && n <= q.splitMaxN())) {
@@ -216,13 +226,21 @@ public final class Matmul {
         }, out, outOff);
     }
 
-    /** Any number of activation rows against a repacked Q4_K matrix ({@link Q4_Kx8Kernel}), each token through the one kernel. */
-    private void applyPackedK(Q4_Kx8 p, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
+    /** A repacked K-quant kernel on tile t of group g for token j, outputs at o. */
+    private interface TokenTile {
+        void run(int g, int t, int j, int o);
+    }
+
+    /**
+     * Any number of activation rows against a repacked Q4_K or Q6_K matrix ({@link Q4_Kx8Kernel}, {@link Q6_Kx8Kernel}),
+     * each token through the one kernel, so a token gets the same bits whatever n is.
+     */
+    private void applyPackedK(RowGroups8 p, Q8KPairs a, MemorySegment xq, long rowBytes, int n, float[] out, int outOff,
+                              TokenTile kernel) {
         int rows = p.rows;
-        Q8KPairs a = pairsK;
         a.ensure(n, p.blocks);
         runPacked(p, n, t -> a.fill(t, xq, t * rowBytes, p.blocks), (g, t) -> {
-            for (int j = 0; j < n; j++) Q4_Kx8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
+            for (int j = 0; j < n; j++) kernel.run(g, t, j, outOff + j * rows + 8 * g);
         }, out, outOff);
     }
 

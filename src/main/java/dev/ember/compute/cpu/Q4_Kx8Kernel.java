@@ -89,7 +89,7 @@ final class Q4_Kx8Kernel {
             IntVector scb = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 40 + 16 * p, Lanes.LE).convertShape(B2I, I, 0);
             isum = isum.add(ia.mul(sca)).add(ib.mul(scb));
             if (p == 3) {
-                int y = (sb0 + sb) * 8;
+                int y = (sb0 + sb) * 16;
                 IntVector msum = ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 96, Lanes.LE).convertShape(B2I, I, 0)).mul(ys[y + 0])
                         .add(((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 104, Lanes.LE).convertShape(B2I, I, 0)).mul(ys[y + 1]))
                         .add(((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 112, Lanes.LE).convertShape(B2I, I, 0)).mul(ys[y + 2]))

@@ -24,9 +24,55 @@ import jdk.incubator.vector.VectorOperators;
  * 128h + 32c + l (c = 0..3): low 4 bits from ql[64h + 32(c&1) + l] (low nibble for c < 2, high for c >= 2), high 2 bits
  * (qh[32h + l] >> 2c) & 3; value = (d * scale[element/16]) * (q - 32). Activations Q8_K.
  */
-public final class Q6_KMatrix extends WeightMatrix implements SplitWeights {
+public final class Q6_KMatrix extends WeightMatrix implements Repackable, SplitWeights {
+    /** The rows repacked for the decode kernel ({@link #pack}); none while the matrix is read in place. */
+    private final PackedCopy<Q6_Kx8> packed = new PackedCopy<>();
+
     Q6_KMatrix(GgufTensor t) {
         super(t);
+    }
+
+    /** The repacked form, or null. */
+    Q6_Kx8 packed() {
+        return packed.get();
+    }
+
+    @Override
+    public boolean packable() {
+        return Lanes.ENABLED && RowGroups8.fits(rows);
+    }
+
+    @Override
+    public long packedBytes() {
+        return Q6_Kx8.bytes(rows, blocks);
+    }
+
+    /**
+     * Repacks the rows for {@link Q6_Kx8Kernel} once and hands the original's mapped pages back. False when the matrix
+     * cannot be repacked (not {@link #packable}). Afterwards {@link #dequantizeRow} reads the repacked copy.
+     */
+    @Override
+    public boolean pack(WorkerPool pool) {
+        if (!packable()) return false;
+        packed.make(data, () -> Q6_Kx8.pack(data, rowBytes, rows, blocks, pool));
+        return true;
+    }
+
+    @Override
+    public void adopt(MemorySegment records) {
+        if (!packable()) throw new IllegalStateException(name + " cannot be repacked here");
+        packed.make(data, () -> Q6_Kx8.view(records, rows, blocks));
+    }
+
+    @Override
+    public MemorySegment packedRecords() {
+        return packed.records();
+    }
+
+    /** Frees the repacked copy; the matrix goes back to reading the original data. */
+    @Override
+    public void unpack() {
+        packed.free();
     }
 
     @Override
@@ -36,6 +82,11 @@ public final class Q6_KMatrix extends WeightMatrix implements SplitWeights {
 
     @Override
     public void dequantizeRow(int row, float[] out, int outOffset) {
+        Q6_Kx8 p = packed.get();
+        if (p != null) {
+            p.dequantizeRow(row, out, outOffset);
+            return;
+        }
         long w = rowOffset(row);
         for (int b = 0; b < blocks; b++, w += 210) {
             float d = Bytes.f16(data, w + 208);

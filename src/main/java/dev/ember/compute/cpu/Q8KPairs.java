@@ -3,28 +3,78 @@ package dev.ember.compute.cpu;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Q8_K activation rows laid out for {@link Q4_Kx8Kernel}, as {@link Q8Pairs} does for Q4_0: each pair of elements that
- * one 16-bit lane of a repacked chunk multiplies, repeated over the eight rows' lanes.
+ * Q8_K activation rows laid out for a repacked K-quant kernel ({@link Q4_Kx8Kernel}, {@link Q6_Kx8Kernel}), as
+ * {@link Q8Pairs} does for Q4_0: each pair of elements that one 16-bit lane of a repacked chunk multiplies, repeated over
+ * the eight rows' lanes. Which elements pair up is the weight type's {@link Order}.
  *
  * <p>Per token t and superblock b ({@code blocks} per row), sb = t·blocks + b:
  * <pre>
- *   pairs[sb·2048 + 16·(4·(8p + k) + m) + 2i + h]   pair p = 0..3, chunk k = 0..7, nibble m = 0..3, lane i, h = 0..1:
- *        element 64p + 4k + 2h (m = 0), 64p + 4k + 1 + 2h (m = 1), 64p + 32 + 4k + 2h (m = 2), 64p + 33 + 4k + 2h (m = 3)
- *   sums[sb·8 + j]   Σ of sub-block j's 32 elements (bsums[2j] + bsums[2j + 1]), for the mins term
- *   scales[sb]       the superblock's float d
+ *   pairs[sb·2048 + 16·m + 2i + h]   slot m = 0..127, lane i = 0..7, h = 0..1: element order.element(m, h)
+ *   sums[sb·16 + s]                  the order's per-superblock sums of the bsums (order.sums)
+ *   scales[sb]                       the superblock's float d
  * </pre>
  * 4 KB per superblock and token.
  */
 final class Q8KPairs {
+    /** Which of a superblock's 256 elements each slot of a repacked kernel multiplies, and the sums it needs. */
+    enum Order {
+        /**
+         * {@link Q4_Kx8Kernel}: slot m = 4·(8p + k) + n, pair p = 0..3, chunk k = 0..7, nibble position n = 0..3:
+         * element 64p + 4k + 2h + (n & 1) + (n ≥ 2 ? 32 : 0); sums[j] = Σ of sub-block j's 32 elements (j = 0..7).
+         */
+        Q4_K {
+            @Override
+            int element(int m, int h) {
+                int p = m >>> 5, k = (m >>> 2) & 7, n = m & 3;
+                return 64 * p + 4 * k + 2 * h + (n & 1) + (n >= 2 ? 32 : 0);
+            }
+
+            @Override
+            int sum(MemorySegment xq, long bsums, int s) {
+                return s < 8 ? Bytes.i16(xq, bsums + 4 * s) + Bytes.i16(xq, bsums + 4 * s + 2) : 0;
+            }
+        },
+        /**
+         * {@link Q6_Kx8Kernel}: slot m = 16Q + 4c + e, quad Q = 0..7, chunk c = 0..3, extraction e = 0..3: element
+         * {@link Q6_Kx8#element}(4Q + c, e, h); sums[2Q + part] = 32 · Σ of sub-block {@link Q6_Kx8#subBlock}(Q, part)'s
+         * 16 elements (ggml's q - 32 offset, taken out of the unsigned products).
+         */
+        Q6_K {
+            @Override
+            int element(int m, int h) {
+                return Q6_Kx8.element(m >>> 2, m & 3, h);
+            }
+
+            @Override
+            int sum(MemorySegment xq, long bsums, int s) {
+                return 32 * Bytes.i16(xq, bsums + 2 * Q6_Kx8.subBlock(s >>> 1, s & 1));
+            }
+        };
+
+        /** The element (0..255) that lane half h of slot m multiplies. */
+        abstract int element(int m, int h);
+
+        /** Entry s (0..15) of a superblock's sums, from its Q8_K bsums (16 int16 sums of 16 elements at {@code bsums}). */
+        abstract int sum(MemorySegment xq, long bsums, int s);
+    }
+
+    private final Order order;
+    /** [256] order.element(s / 2, s % 2), once. */
+    private final int[] elements = new int[256];
     short[] pairs = new short[0];
     int[] sums = new int[0];
     float[] scales = new float[0];
+
+    Q8KPairs(Order order) {
+        this.order = order;
+        for (int s = 0; s < 256; s++) elements[s] = order.element(s >>> 1, s & 1);
+    }
 
     void ensure(int n, int blocks) {
         int nb = n * blocks;
         if (scales.length < nb) {
             scales = new float[nb];
-            sums = new int[nb * 8];
+            sums = new int[nb * 16];
             pairs = new short[nb * 2048];
         }
     }
@@ -34,18 +84,13 @@ final class Q8KPairs {
         for (int b = 0; b < blocks; b++, off += 292) {
             int sb = t * blocks + b;
             scales[sb] = Bytes.f32(xq, off);
-            for (int j = 0; j < 8; j++) sums[sb * 8 + j] = Bytes.i16(xq, off + 260 + 4 * j) + Bytes.i16(xq, off + 262 + 4 * j);
+            for (int s = 0; s < 16; s++) sums[sb * 16 + s] = order.sum(xq, off + 260, s);
             int q = sb * 2048;
-            for (int p = 0; p < 4; p++) {
-                for (int k = 0; k < 8; k++) {
-                    for (int m = 0; m < 4; m++, q += 16) {
-                        int first = 64 * p + 4 * k + (m & 1) + (m >= 2 ? 32 : 0);
-                        short lo = (short) Bytes.i8(xq, off + 4 + first), hi = (short) Bytes.i8(xq, off + 4 + first + 2);
-                        for (int i = 0; i < 8; i++) {
-                            pairs[q + 2 * i] = lo;
-                            pairs[q + 2 * i + 1] = hi;
-                        }
-                    }
+            for (int m = 0; m < 128; m++, q += 16) {
+                short lo = (short) Bytes.i8(xq, off + 4 + elements[2 * m]), hi = (short) Bytes.i8(xq, off + 4 + elements[2 * m + 1]);
+                for (int i = 0; i < 8; i++) {
+                    pairs[q + 2 * i] = lo;
+                    pairs[q + 2 * i + 1] = hi;
                 }
             }
         }

@@ -24,10 +24,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A model's repacked matrices ({@link Repackable}: Q4_0 and Q4_K, eight rows interleaved) kept in a file, so that only the
+ * A model's repacked matrices ({@link Repackable}: Q4_0, Q4_K and Q6_K, eight rows interleaved) kept in a file, so that only the
  * first start on a model pays for repacking: later starts map the file and the decode kernels read the copies in place,
  * as they read the GGUF file. Without this every start copied the matrices again (llama-1b Q4_0: ~600 MB, about 1 s of
- * cold start, perf/RESULTS.md).
+ * cold start, perf/RESULTS.md, tenth session).
  *
  * <p>The file is {@code <dir>/<gguf name>.<key>.repacked}; the key is SHA-256 over what the copies depend on: this
  * format's version and the record layouts, the GGUF file's size and header (metadata and tensor infos), and per repacked
@@ -41,7 +41,7 @@ import java.util.Locale;
  *   [12, 16)   entries n
  *   [16, 48)   the key's SHA-256
  *   [48, ...)  n entries: u16 name length, UTF-8 name, i32 GGML type id, i32 rows, i32 cols, i64 offset, i64 bytes
- *   at each entry's offset (a multiple of 4096): its records ({@link Q4_0x8} / {@link Q4_Kx8} layout), in entry order
+ *   at each entry's offset (a multiple of 4096): its records ({@link Q4_0x8} / {@link Q4_Kx8} / {@link Q6_Kx8} layout)
  * </pre>
  *
  * <p>On a miss the matrices are repacked in memory as before and a background thread writes the file (to a temporary
@@ -287,8 +287,9 @@ public final class RepackCache implements AutoCloseable {
     private byte[] key(List<WeightMatrix> todo) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer b = ByteBuffer.allocate(80).order(ByteOrder.LITTLE_ENDIAN);
             b.put(MAGIC).putInt(VERSION).putInt(Q4_0x8.TILE).putInt(Q4_0x8.RECORD).putInt(Q4_Kx8.TILE).putInt(Q4_Kx8.RECORD)
+                    .putInt(Q6_Kx8.TILE).putInt(Q6_Kx8.RECORD)
                     .putLong(source.fileSize()).putLong(source.dataOffset());
             sha.update(b.flip());
             sha.update(source.header().asByteBuffer());

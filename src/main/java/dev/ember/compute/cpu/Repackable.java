@@ -3,10 +3,10 @@ package dev.ember.compute.cpu;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A weight matrix the CPU decode kernels read repacked, eight rows interleaved ({@link Q4_0x8}, {@link Q4_Kx8}): the copy
+ * A weight matrix the CPU decode kernels read repacked, eight rows interleaved ({@link Q4_0x8}, {@link Q4_Kx8}, {@link Q6_Kx8}): the copy
  * is made in memory ({@link #pack}) or taken from a {@link RepackCache} file made by an earlier start ({@link #adopt}).
  */
-public sealed interface Repackable permits Q4_0Matrix, Q4_KMatrix {
+public sealed interface Repackable permits Q4_0Matrix, Q4_KMatrix, Q6_KMatrix {
 
     /** Whether this JVM repacks this matrix: rows in whole groups of eight and 256-bit vectors. */
     boolean packable();

@@ -4,13 +4,13 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A weight matrix copied into records of eight interleaved rows ({@link Q4_0x8}, {@link Q4_Kx8}): the copy (off-heap
+ * A weight matrix copied into records of eight interleaved rows ({@link Q4_0x8}, {@link Q4_Kx8}, {@link Q6_Kx8}): the copy (off-heap
  * memory of its own, or a slice of a mapped {@link RepackCache} file), where its records lie ({@link GroupTiles}), and the
  * packing loop, spread over the worker pool.
  *
  * <p>Shapes: [rows, blocks] source blocks, rows a multiple of 8; {@code data} holds groups = rows / 8 × blocks records.
  */
-abstract sealed class RowGroups8 implements AutoCloseable permits Q4_0x8, Q4_Kx8 {
+abstract sealed class RowGroups8 implements AutoCloseable permits Q4_0x8, Q4_Kx8, Q6_Kx8 {
     /** Owns {@code data} when the copy was made here; null for a view of a cache file (its owner unmaps it). */
     private final Arena arena;
     /** [tiles][groups][tile blocks] records. */

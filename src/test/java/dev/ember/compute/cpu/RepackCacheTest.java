@@ -77,7 +77,7 @@ class RepackCacheTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"synth-llama-spm-256-q4_0.gguf", "synth-llama-spm-256-q4_k_m.gguf"})
+    @ValueSource(strings = {"synth-llama-spm-256-q4_0.gguf", "synth-llama-spm-256-q4_k_m.gguf", "synth-llama-spm-256-q6_k.gguf"})
     void aSecondStartMapsTheCopiesTheFirstWrote(String model) throws IOException {
         assumeTrue(CpuKernels.vectorized(), "repacking needs 256-bit vectors");
         Path gguf = Fixtures.model(model);
