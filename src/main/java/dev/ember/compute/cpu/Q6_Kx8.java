@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * A Q6_K matrix repacked for the CPU decode kernel ({@link Q6_Kx8Kernel}): eight rows interleaved, as {@link Q4_Kx8}
@@ -74,6 +75,18 @@ final class Q6_Kx8 extends RowGroups8 {
         return 8 * (q >>> 2) + (q & 3) + 4 * part;
     }
 
+    /** The nibble (0..15) of a quad's two qh words that holds the high-bit pairs of its ql byte j = 4c + t. */
+    static int highBitsNibble(int j) {
+        int c = j >>> 2, t = j & 3;
+        return 8 * (c >>> 1) + 4 * (t >>> 1) + 2 * (c & 1) + (t & 1);
+    }
+
+    /** [0, 4]: a 128-bit vector of one qh quad word shifted to put its even nibbles in bytes 0-7, its odd ones in 8-15. */
+    private static final LongVector NIBBLE_SHIFTS = LongVector.fromArray(LongVector.SPECIES_128, new long[] {0, 4}, 0);
+    /** Byte j takes nibble highBitsNibble(j) from [even nibbles | odd nibbles]. */
+    private static final VectorShuffle<Byte> HIGH_BITS = VectorShuffle.fromOp(ByteVector.SPECIES_128,
+            j -> (highBitsNibble(j) & 1) * 8 + (highBitsNibble(j) >>> 1));
+
     /** The 6-bit value (0..63) of element e of a Q6_K superblock at {@code w}. */
     private static int q6(MemorySegment src, long w, int e) {
         int n = e >>> 7, kk = (e >>> 5) & 3, l = e & 31;
@@ -125,18 +138,13 @@ final class Q6_Kx8 extends RowGroups8 {
                 long ql0 = (data.get(Bytes.I32, c) & 0xFFFFFFFFL) | ((long) data.get(Bytes.I32, c + 32) << 32);
                 long ql1 = (data.get(Bytes.I32, c + 64) & 0xFFFFFFFFL) | ((long) data.get(Bytes.I32, c + 96) << 32);
                 int w0 = data.get(Bytes.I32, o + QH + 64L * q + 4 * i), w1 = data.get(Bytes.I32, o + QH + 64L * q + 32 + 4 * i);
-                // byte j = 4c + t of the quad's ql bytes: its two high-bit pairs (low nibble's, high nibble's) at bit
-                // 16(t / 2) + 8(c mod 2) + 4(t mod 2) of word c / 2
-                long h0 = 0, h1 = 0;
-                for (int j = 0; j < 16; j++) {
-                    int c4 = j >>> 2, t = j & 3;
-                    long f = ((c4 < 2 ? w0 : w1) >>> (16 * (t >>> 1) + 8 * (c4 & 1) + 4 * (t & 1))) & 0xF;
-                    if (j < 8) h0 |= f << (8 * j);
-                    else h1 |= f << (8 * (j - 8));
-                }
+                // nibble f_j of W = w0 | w1 << 32 holds ql byte j's two high-bit pairs (low nibble's in bits 0-1);
+                // byte j = 4c + t sits at nibble 8(c / 2) + 4(t / 2) + 2(c mod 2) + (t mod 2) (see the class comment)
+                long hw = (w0 & 0xFFFFFFFFL) | ((long) w1 << 32);
                 if (Lanes.ENABLED) {
                     ByteVector qv = LongVector.broadcast(LongVector.SPECIES_128, ql0).withLane(1, ql1).reinterpretAsBytes();
-                    ByteVector hv = LongVector.broadcast(LongVector.SPECIES_128, h0).withLane(1, h1).reinterpretAsBytes();
+                    ByteVector hv = LongVector.broadcast(LongVector.SPECIES_128, hw).lanewise(LSHR, NIBBLE_SHIFTS).reinterpretAsBytes()
+                            .and((byte) 0xF).rearrange(HIGH_BITS);   // [even nibbles | odd nibbles], then in ql byte order
                     ByteVector lo = qv.and((byte) 0xF).or(hv.and((byte) 3).lanewise(LSHL, 4)).sub((byte) 32);
                     ByteVector hi = qv.lanewise(LSHR, 4).or(hv.lanewise(LSHR, 2).lanewise(LSHL, 4)).sub((byte) 32);
                     for (int p = 0; p < 2; p++) {
@@ -147,7 +155,7 @@ final class Q6_Kx8 extends RowGroups8 {
                 }
                 for (int j = 0; j < 16; j++) {
                     int qb = (int) ((j < 8 ? ql0 : ql1) >>> (8 * (j & 7))) & 0xFF;
-                    int f = (int) ((j < 8 ? h0 : h1) >>> (8 * (j & 7))) & 0xF;
+                    int f = (int) (hw >>> (4 * highBitsNibble(j))) & 0xF;
                     out[e + j] = dlo * (((qb & 0xF) | (f & 3) << 4) - 32);
                     out[e + 64 + j] = dhi * (((qb >>> 4) | (f >>> 2) << 4) - 32);
                 }
