@@ -47,6 +47,28 @@ assert j['tokens']==r['greedy']['tokens'], j['tokens']
   else bad "128-bit vectors, $m (rc $rc)"; cat "$tmp/gen128.err"; fi
 done
 
+# 1c. The repacked-weights cache: the first run on a model writes the file and says so on stderr, the second maps it
+#     and says so, with the same greedy tokens; a damaged file is named, ignored and rewritten.
+rc_dir="$tmp/repacked"
+m=$fx/models/synth-llama-spm-256-q4_k_m.gguf
+for run in write map damaged; do
+  if [ $run = damaged ]; then for f in "$rc_dir"/*.repacked; do truncate -s 1000 "$f"; done; fi
+  EMBER_CPU_REPACK_CACHE="$rc_dir" ./ember generate --model $m --prompt "Hello world" --max-tokens 8 --temperature 0 --json \
+    > "$tmp/rc-$run.json" 2> "$tmp/rc-$run.err"
+  rc=$?
+  case $run in
+    write) want='ember: repacked weights written to '"$rc_dir"'/synth-llama-spm-256-q4_k_m\.[0-9a-f]*\.repacked' ;;
+    map) want='ember: repacked weights mapped from '"$rc_dir"'/synth-llama-spm-256-q4_k_m\.[0-9a-f]*\.repacked (29 matrices' ;;
+    damaged) want='ember: ignoring repacked-weights cache .*: it is 1000 bytes, shorter than its header' ;;
+  esac
+  for _ in $(seq 1 20); do grep -q "$want" "$tmp/rc-$run.err" && break; sleep 0.1; done
+  if [ $rc -eq 0 ] && grep -q "$want" "$tmp/rc-$run.err" && [ "$(ls "$rc_dir" | wc -l)" -eq 1 ] && py "
+import json
+a=json.load(open('$tmp/rc-write.json')); b=json.load(open('$tmp/rc-$run.json'))
+assert a['tokens']==b['tokens'] and len(a['tokens'])==8, (a['tokens'], b['tokens'])
+"; then ok "repacked-weights cache, $run: stderr says so, same tokens"; else bad "repacked-weights cache, $run (rc $rc)"; cat "$tmp/rc-$run.err"; ls -la "$rc_dir"; fi
+done
+
 # 2. Seeded sampling is reproducible.
 for i in 1 2; do
   ./ember generate --model $fx/models/stories260K-q8_0.gguf --prompt "The little dog" --max-tokens 40 \

@@ -37,6 +37,7 @@ public final class EmberMain {
             Quarkus.run(args);
             return;
         }
+        CliLog.install(System.err);
         int code = Cli.run(args, System.out, System.err);
         System.out.flush();
         System.exit(code);
