@@ -21,8 +21,8 @@ import jdk.incubator.vector.ShortVector;
  * (qs[j] >> 4) - 8, value = d * element. Activations Q8_0.
  */
 public final class Q4_0Matrix extends WeightMatrix implements Repackable, LaneBlockWeights, SplitWeights {
-    /** The rows repacked for the decode kernel ({@link #pack}); none while the matrix is read in place. */
-    private final PackedCopy<Q4_0x8> packed = new PackedCopy<>();
+    /** The rows repacked for {@link Q4_0x8Kernel} ({@link Repackable#pack}); none while the matrix is read in place. */
+    private final PackedCopy<Q4_0x8> packed = new PackedCopy<>(Q4_0x8::pack, Q4_0x8::view, Q4_0x8::bytes);
 
     Q4_0Matrix(GgufTensor t) {
         super(t);
@@ -34,42 +34,8 @@ public final class Q4_0Matrix extends WeightMatrix implements Repackable, LaneBl
     }
 
     @Override
-    public boolean packable() {
-        return Lanes.ENABLED && RowGroups8.fits(rows);
-    }
-
-    @Override
-    public long packedBytes() {
-        return Q4_0x8.bytes(rows, blocks);
-    }
-
-    /**
-     * Repacks the rows for {@link Q4_0x8Kernel} once and hands the original's mapped pages back. False when the matrix cannot
-     * be repacked (not {@link #packable}). Afterwards {@link #dequantizeRow} reads the repacked copy; the dots still read
-     * the original data.
-     */
-    @Override
-    public boolean pack(WorkerPool pool) {
-        if (!packable()) return false;
-        packed.make(data, () -> Q4_0x8.pack(data, rowBytes, rows, blocks, pool));
-        return true;
-    }
-
-    @Override
-    public void adopt(MemorySegment records) {
-        if (!packable()) throw new IllegalStateException(name + " cannot be repacked here");
-        packed.make(data, () -> Q4_0x8.view(records, rows, blocks));
-    }
-
-    @Override
-    public MemorySegment packedRecords() {
-        return packed.records();
-    }
-
-    /** Frees the repacked copy; the matrix goes back to reading the original data. */
-    @Override
-    public void unpack() {
-        packed.free();
+    public PackedCopy<Q4_0x8> packedCopy() {
+        return packed;
     }
 
     @Override

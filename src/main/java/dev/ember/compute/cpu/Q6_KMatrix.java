@@ -25,8 +25,8 @@ import jdk.incubator.vector.VectorOperators;
  * (qh[32h + l] >> 2c) & 3; value = (d * scale[element/16]) * (q - 32). Activations Q8_K.
  */
 public final class Q6_KMatrix extends WeightMatrix implements Repackable, SplitWeights {
-    /** The rows repacked for the decode kernel ({@link #pack}); none while the matrix is read in place. */
-    private final PackedCopy<Q6_Kx8> packed = new PackedCopy<>();
+    /** The rows repacked for {@link Q6_Kx8Kernel} ({@link Repackable#pack}); none while the matrix is read in place. */
+    private final PackedCopy<Q6_Kx8> packed = new PackedCopy<>(Q6_Kx8::pack, Q6_Kx8::view, Q6_Kx8::bytes);
 
     Q6_KMatrix(GgufTensor t) {
         super(t);
@@ -38,41 +38,8 @@ public final class Q6_KMatrix extends WeightMatrix implements Repackable, SplitW
     }
 
     @Override
-    public boolean packable() {
-        return Lanes.ENABLED && RowGroups8.fits(rows);
-    }
-
-    @Override
-    public long packedBytes() {
-        return Q6_Kx8.bytes(rows, blocks);
-    }
-
-    /**
-     * Repacks the rows for {@link Q6_Kx8Kernel} once and hands the original's mapped pages back. False when the matrix
-     * cannot be repacked (not {@link #packable}). Afterwards {@link #dequantizeRow} reads the repacked copy.
-     */
-    @Override
-    public boolean pack(WorkerPool pool) {
-        if (!packable()) return false;
-        packed.make(data, () -> Q6_Kx8.pack(data, rowBytes, rows, blocks, pool));
-        return true;
-    }
-
-    @Override
-    public void adopt(MemorySegment records) {
-        if (!packable()) throw new IllegalStateException(name + " cannot be repacked here");
-        packed.make(data, () -> Q6_Kx8.view(records, rows, blocks));
-    }
-
-    @Override
-    public MemorySegment packedRecords() {
-        return packed.records();
-    }
-
-    /** Frees the repacked copy; the matrix goes back to reading the original data. */
-    @Override
-    public void unpack() {
-        packed.free();
+    public PackedCopy<Q6_Kx8> packedCopy() {
+        return packed;
     }
 
     @Override

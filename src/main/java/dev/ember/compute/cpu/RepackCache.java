@@ -62,6 +62,8 @@ public final class RepackCache implements AutoCloseable {
     private static final long WRITE_CHUNK = 16 << 20;
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final String MISSING = "missing";
+    /** Temporary files this process has started, for their names. */
+    private static final java.util.concurrent.atomic.AtomicLong WRITES = new java.util.concurrent.atomic.AtomicLong();
 
     private final GgufFile source;
     /** Where the file lives; null keeps the copies in memory only. */
@@ -229,7 +231,8 @@ public final class RepackCache implements AutoCloseable {
                         f, layout.total() >> 20, free >> 20));
                 return;
             }
-            tmp = dir.resolve(f.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+            // pid and a per-process number: two loads of one model in this process never share a temporary file
+            tmp = dir.resolve(f.getFileName() + "." + ProcessHandle.current().pid() + "-" + WRITES.incrementAndGet() + ".tmp");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE)) {
                 writeFully(ch, ByteBuffer.wrap(header), 0);
@@ -273,7 +276,7 @@ public final class RepackCache implements AutoCloseable {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(f.getParent(), f.getFileName() + ".*.tmp")) {
             for (Path t : s) {
                 String n = t.getFileName().toString();
-                String pid = n.substring(f.getFileName().toString().length() + 1, n.length() - ".tmp".length());
+                String pid = n.substring(f.getFileName().toString().length() + 1, n.length() - ".tmp".length()).replaceAll("-.*", "");
                 try {
                     if (ProcessHandle.of(Long.parseLong(pid)).isEmpty()) Files.deleteIfExists(t);
                 } catch (NumberFormatException | IOException ignored) {

@@ -2,7 +2,6 @@ package dev.ember.compute.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -97,43 +96,7 @@ class Q6_Kx8Test {
     @Test
     void matchesTheScalarModelBitForBitAndTheExactSumWithinTheBound() {
         assumeTrue(Lanes.ENABLED, "the repacked kernels need 256-bit vectors");
-        Random rnd = new Random(31);
-        for (int cols : COLS) {
-            for (int rows : new int[] {8, 24}) {
-                byte[] bytes = weights(rows, cols, rnd);
-                for (int threads : new int[] {1, 2}) {
-                    try (WorkerPool pool = new WorkerPool(threads)) {
-                        Q6_KMatrix m = (Q6_KMatrix) WeightMatrix.of(Blocks.tensor(GgmlType.Q6_K, rows, cols, bytes));
-                        assertTrue(CpuKernels.repack(m, pool));
-                        Matmul mm = new Matmul(pool);
-                        for (int n : new int[] {1, 2, 5}) {
-                            String ctx = "rows " + rows + " cols " + cols + " threads " + threads + " n " + n;
-                            float[] x = Blocks.activations(cols * n, rnd);
-                            if (n == 5) for (int k = 0; k < cols; k++) x[k] = (k & 1) == 0 ? -3f : 3f;   // y = ±127 / -128 everywhere
-                            float[] out = new float[rows * n + 3];
-                            mm.apply(m, x, 0, n, out, 3);
-                            for (int t = 0; t < n; t++) {
-                                float[] xt = Arrays.copyOfRange(x, t * cols, (t + 1) * cols);
-                                MemorySegment xq = Blocks.quantize(GgmlType.Q8_K, xt);
-                                float[] alone = new float[rows];
-                                mm.apply(m, xt, 0, 1, alone, 0);
-                                for (int r = 0; r < rows; r++) {
-                                    float got = out[3 + t * rows + r];
-                                    String where = ctx + " token " + t + " row " + r;
-                                    double[] e = model(bytes, r, cols, xq);
-                                    assertEquals(Float.floatToRawIntBits((float) e[0]), Float.floatToRawIntBits(got), where + " (scalar model)");
-                                    assertEquals(Float.floatToRawIntBits(alone[r]), Float.floatToRawIntBits(got), where + " (alone vs batch)");
-                                    double bound = Q6_Kx8Kernel.errorBound(cols / 256, e[2]);
-                                    assertTrue(Math.abs(got - e[1]) <= bound, where + ": " + got + " vs exact " + e[1] + " bound " + bound);
-                                }
-                            }
-                        }
-                        m.unpack();
-                        assertNull(m.packed());
-                    }
-                }
-            }
-        }
+        PackedKernelCheck.check(GgmlType.Q6_K, COLS, Q6_Kx8Test::weights, Q6_Kx8Test::model, Q6_Kx8Kernel::errorBound, new Random(31));
     }
 
     @Test

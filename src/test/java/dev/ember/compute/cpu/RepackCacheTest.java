@@ -193,6 +193,34 @@ class RepackCacheTest {
         }
     }
 
+    /** Two loads of one model in one process, both missing the file: one file results, whole, and no temporary. */
+    @Test
+    void twoWritersOfOneModelLeaveOneWholeFile() throws IOException {
+        assumeTrue(CpuKernels.vectorized(), "repacking needs 256-bit vectors");
+        Path gguf = Fixtures.model("synth-llama-spm-256-q4_k_m.gguf");
+        try (WorkerPool pool = new WorkerPool(2); GgufFile f1 = GgufFile.open(gguf); GgufFile f2 = GgufFile.open(gguf);
+             RepackCache c1 = RepackCache.in(f1, dir); RepackCache c2 = RepackCache.in(f2, dir)) {
+            List<WeightMatrix> a = matrices(f1), b = matrices(f2);
+            c1.repack(a, pool);
+            c2.repack(b, pool);
+            c1.awaitWrite();
+            c2.awaitWrite();
+            try (Stream<Path> s = Files.list(dir)) {
+                assertEquals(List.of(c1.file()), s.toList(), "one file, no temporary");
+            }
+            try (GgufFile f3 = GgufFile.open(gguf); RepackCache c3 = RepackCache.in(f3, dir)) {
+                List<WeightMatrix> c = matrices(f3);
+                c3.repack(c, pool);
+                List<Repackable> x = repacked(a), z = repacked(c);
+                assertEquals(x.size(), z.size());
+                for (int i = 0; i < x.size(); i++) {
+                    assertTrue(z.get(i).packedRecords().isReadOnly(), "mapped");
+                    assertEquals(-1, x.get(i).packedRecords().mismatch(z.get(i).packedRecords()));
+                }
+            }
+        }
+    }
+
     @Test
     void aDirectoryThatCannotBeWrittenKeepsTheCopiesInMemory() throws IOException {
         assumeTrue(CpuKernels.vectorized(), "repacking needs 256-bit vectors");
