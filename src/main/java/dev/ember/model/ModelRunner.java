@@ -1,11 +1,9 @@
 package dev.ember.model;
 
-import dev.ember.compute.cpu.CpuKernels;
 import dev.ember.compute.cpu.GgmlDot;
 import dev.ember.compute.cpu.Matmul;
 import dev.ember.compute.cpu.Ops;
 import dev.ember.compute.cpu.Rope;
-import dev.ember.compute.cpu.WeightMatrix;
 import dev.ember.compute.cpu.WorkerPool;
 
 /**

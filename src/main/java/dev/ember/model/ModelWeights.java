@@ -7,8 +7,8 @@ import dev.ember.gguf.GgufFormatException;
 import dev.ember.gguf.GgufTensor;
 
 /**
- * All weights of a model, views over the mapped GGUF file (matrices are never copied here; the CPU runner reads Q4_0 and
- * Q4_K matrices repacked, through {@code repackCache}).
+ * All weights of a model, views over the mapped GGUF file (matrices are never copied here; the CPU runner reads Q4_0, Q4_K and
+ * Q6_K matrices repacked, through {@code repackCache}).
  *
  * @param tokenEmbedding [vocab, dim]
  * @param outputNorm     [dim]
