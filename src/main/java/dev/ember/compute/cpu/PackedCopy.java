@@ -12,30 +12,21 @@ import java.util.function.Supplier;
  * @param <T> the repacked format
  */
 final class PackedCopy<T extends RowGroups8> {
-    /** Repacks [rows, blocks] source blocks ({@code rowBytes} apart) into fresh memory over the pool's lanes. */
-    interface Packer<T> {
-        T pack(MemorySegment src, long rowBytes, int rows, int blocks, WorkerPool pool);
+    /** A [rows, blocks] copy over {@code records} (already repacked, e.g. a cache file's slice), or over fresh memory when null. */
+    interface Maker<T> {
+        T make(int rows, int blocks, MemorySegment records);
     }
 
-    /** Views records already repacked (a cache file's slice) as [rows, blocks]. */
-    interface Viewer<T> {
-        T view(MemorySegment records, int rows, int blocks);
-    }
-
-    /** Bytes of the records of [rows, blocks] source blocks. */
-    interface Size {
-        long bytes(int rows, int blocks);
-    }
-
-    private final Packer<T> packer;
-    private final Viewer<T> viewer;
-    private final Size size;
+    private final int tile;
+    private final int record;
+    private final Maker<T> maker;
     private volatile T copy;
 
-    PackedCopy(Packer<T> packer, Viewer<T> viewer, Size size) {
-        this.packer = packer;
-        this.viewer = viewer;
-        this.size = size;
+    /** The copy of a format with {@code tile} blocks per tile and {@code record}-byte records, made by {@code maker}. */
+    PackedCopy(int tile, int record, Maker<T> maker) {
+        this.tile = tile;
+        this.record = record;
+        this.maker = maker;
     }
 
     /** The copy, or null. */
@@ -51,17 +42,21 @@ final class PackedCopy<T extends RowGroups8> {
 
     /** Bytes the copy of {@code m} takes. */
     long bytes(WeightMatrix m) {
-        return size.bytes(m.rows(), m.blocks);
+        return new GroupTiles(m.rows() / 8, m.blocks, tile, record).bytes();
     }
 
     /** Repacks {@code m} in memory unless there is a copy, then releases the original's pages. */
     void pack(WeightMatrix m, WorkerPool pool) {
-        make(m.data(), () -> packer.pack(m.data(), m.rowBytes(), m.rows(), m.blocks, pool));
+        make(m.data(), () -> {
+            T p = maker.make(m.rows(), m.blocks, null);
+            p.fill(m.data(), m.rowBytes(), pool);
+            return p;
+        });
     }
 
     /** Takes {@code records} as the copy of {@code m} unless there is one, then releases the original's pages. */
     void adopt(WeightMatrix m, MemorySegment records) {
-        make(m.data(), () -> viewer.view(records, m.rows(), m.blocks));
+        make(m.data(), () -> maker.make(m.rows(), m.blocks, records));
     }
 
     private synchronized void make(MemorySegment original, Supplier<T> pack) {

@@ -22,7 +22,7 @@ import jdk.incubator.vector.ShortVector;
  */
 public final class Q4_0Matrix extends WeightMatrix implements Repackable, LaneBlockWeights, SplitWeights {
     /** The rows repacked for {@link Q4_0x8Kernel} ({@link Repackable#pack}); none while the matrix is read in place. */
-    private final PackedCopy<Q4_0x8> packed = new PackedCopy<>(Q4_0x8::pack, Q4_0x8::view, Q4_0x8::bytes);
+    private final PackedCopy<Q4_0x8> packed = new PackedCopy<>(Q4_0x8.TILE, Q4_0x8.RECORD, Q4_0x8::new);
 
     Q4_0Matrix(GgufTensor t) {
         super(t);

@@ -29,28 +29,9 @@ final class Q4_0x8 extends RowGroups8 {
     /** Bytes per record: 8 scales and 8 × 16 quant bytes. */
     static final int RECORD = 144;
 
-    private Q4_0x8(int rows, int blocks, MemorySegment records) {
+    /** [rows, blocks] source blocks' records: over {@code records} (already repacked), or fresh memory for {@link #fill}. */
+    Q4_0x8(int rows, int blocks, MemorySegment records) {
         super(rows, blocks, TILE, RECORD, records);
-    }
-
-    /** Bytes of the records of [rows, blocks] source blocks. */
-    static long bytes(int rows, int blocks) {
-        return new GroupTiles(rows / 8, blocks, TILE, RECORD).bytes();
-    }
-
-    /** The records of [rows, blocks] source blocks already repacked into {@code records} (a cache file's slice). */
-    static Q4_0x8 view(MemorySegment records, int rows, int blocks) {
-        return new Q4_0x8(rows, blocks, records);
-    }
-
-    /**
-     * Repacks {@code rows} rows of {@code blocks} Q4_0 blocks each ({@code rowBytes} apart from {@code src} offset 0) into
-     * fresh off-heap memory, groups spread over the pool's lanes.
-     */
-    static Q4_0x8 pack(MemorySegment src, long rowBytes, int rows, int blocks, WorkerPool pool) {
-        Q4_0x8 p = new Q4_0x8(rows, blocks, null);
-        p.fill(src, rowBytes, pool);
-        return p;
     }
 
     @Override

@@ -22,7 +22,7 @@ import jdk.incubator.vector.ShortVector;
  */
 public final class Q4_KMatrix extends WeightMatrix implements Repackable, SplitWeights {
     /** The rows repacked for {@link Q4_Kx8Kernel} ({@link Repackable#pack}); none while the matrix is read in place. */
-    private final PackedCopy<Q4_Kx8> packed = new PackedCopy<>(Q4_Kx8::pack, Q4_Kx8::view, Q4_Kx8::bytes);
+    private final PackedCopy<Q4_Kx8> packed = new PackedCopy<>(Q4_Kx8.TILE, Q4_Kx8.RECORD, Q4_Kx8::new);
 
     Q4_KMatrix(GgufTensor t) {
         super(t);

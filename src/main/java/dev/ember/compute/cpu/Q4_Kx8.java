@@ -27,25 +27,9 @@ final class Q4_Kx8 extends RowGroups8 {
     static final int TILE = 2;
     static final int RECORD = 1184;
 
-    private Q4_Kx8(int rows, int blocks, MemorySegment records) {
+    /** [rows, blocks] source blocks' records: over {@code records} (already repacked), or fresh memory for {@link #fill}. */
+    Q4_Kx8(int rows, int blocks, MemorySegment records) {
         super(rows, blocks, TILE, RECORD, records);
-    }
-
-    /** Bytes of the records of [rows, blocks] source blocks. */
-    static long bytes(int rows, int blocks) {
-        return new GroupTiles(rows / 8, blocks, TILE, RECORD).bytes();
-    }
-
-    /** The records of [rows, blocks] source blocks already repacked into {@code records} (a cache file's slice). */
-    static Q4_Kx8 view(MemorySegment records, int rows, int blocks) {
-        return new Q4_Kx8(rows, blocks, records);
-    }
-
-    /** Repacks [rows, blocks] Q4_K superblocks ({@code rowBytes} apart from {@code src} offset 0); rows a multiple of 8. */
-    static Q4_Kx8 pack(MemorySegment src, long rowBytes, int rows, int blocks, WorkerPool pool) {
-        Q4_Kx8 p = new Q4_Kx8(rows, blocks, null);
-        p.fill(src, rowBytes, pool);
-        return p;
     }
 
     @Override

@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorOperators;
  */
 public final class Q6_KMatrix extends WeightMatrix implements Repackable, SplitWeights {
     /** The rows repacked for {@link Q6_Kx8Kernel} ({@link Repackable#pack}); none while the matrix is read in place. */
-    private final PackedCopy<Q6_Kx8> packed = new PackedCopy<>(Q6_Kx8::pack, Q6_Kx8::view, Q6_Kx8::bytes);
+    private final PackedCopy<Q6_Kx8> packed = new PackedCopy<>(Q6_Kx8.TILE, Q6_Kx8.RECORD, Q6_Kx8::new);
 
     Q6_KMatrix(GgufTensor t) {
         super(t);

@@ -40,25 +40,9 @@ final class Q6_Kx8 extends RowGroups8 {
     static final int QL = 144;
     static final int QH = 1168;
 
-    private Q6_Kx8(int rows, int blocks, MemorySegment records) {
+    /** [rows, blocks] source blocks' records: over {@code records} (already repacked), or fresh memory for {@link #fill}. */
+    Q6_Kx8(int rows, int blocks, MemorySegment records) {
         super(rows, blocks, TILE, RECORD, records);
-    }
-
-    /** Bytes of the records of [rows, blocks] source blocks. */
-    static long bytes(int rows, int blocks) {
-        return new GroupTiles(rows / 8, blocks, TILE, RECORD).bytes();
-    }
-
-    /** The records of [rows, blocks] source blocks already repacked into {@code records} (a cache file's slice). */
-    static Q6_Kx8 view(MemorySegment records, int rows, int blocks) {
-        return new Q6_Kx8(rows, blocks, records);
-    }
-
-    /** Repacks [rows, blocks] Q6_K superblocks ({@code rowBytes} apart from {@code src} offset 0); rows a multiple of 8. */
-    static Q6_Kx8 pack(MemorySegment src, long rowBytes, int rows, int blocks, WorkerPool pool) {
-        Q6_Kx8 p = new Q6_Kx8(rows, blocks, null);
-        p.fill(src, rowBytes, pool);
-        return p;
     }
 
     /**

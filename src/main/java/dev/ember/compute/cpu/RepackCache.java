@@ -115,7 +115,8 @@ public final class RepackCache implements AutoCloseable {
             Layout layout = Layout.of(todo);
             byte[] key = key(todo);
             Path f = dir.resolve(fileName(key));
-            String problem = map(f, layout, key, todo);
+            byte[] header = layout.header(key);
+            String problem = map(f, layout, header, todo);
             if (problem == null) {
                 file = f;
                 LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT,
@@ -130,7 +131,6 @@ public final class RepackCache implements AutoCloseable {
             file = f;
             List<MemorySegment> records = new ArrayList<>();
             for (WeightMatrix m : todo) records.add(((Repackable) m).packedRecords());
-            byte[] header = layout.header(key);
             writer = Thread.ofPlatform().daemon().name("ember-repack-cache").start(() -> write(f, header, layout, records));
             return todo.size();
         }
@@ -177,15 +177,17 @@ public final class RepackCache implements AutoCloseable {
         }
     }
 
-    /** Null when every matrix now reads its slice of {@code f}; else why not ({@link #MISSING} when there is no file). */
-    private String map(Path f, Layout layout, byte[] key, List<WeightMatrix> todo) {
+    /**
+     * Null when every matrix now reads its slice of {@code f}, whose header must be {@code want}; else why not
+     * ({@link #MISSING} when there is no file).
+     */
+    private String map(Path f, Layout layout, byte[] want, List<WeightMatrix> todo) {
         if (!Files.isRegularFile(f)) return MISSING;
         Arena arena = Arena.ofShared();
         List<Repackable> adopted = new ArrayList<>();
         boolean done = false;
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
             long size = ch.size();
-            byte[] want = layout.header(key);
             if (size < want.length) return "it is " + size + " bytes, shorter than its header (truncated?)";
             MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             if (MemorySegment.mismatch(seg, 0, MAGIC.length, MemorySegment.ofArray(MAGIC), 0, MAGIC.length) != -1) {

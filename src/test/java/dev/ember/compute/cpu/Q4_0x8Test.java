@@ -147,17 +147,7 @@ class Q4_0x8Test {
     @Test
     void rowsNotInGroupsOfEightStayInPlace() {
         Random rnd = new Random(14);
-        int rows = 12, cols = 64;
-        byte[] bytes = weights(rows, cols, rnd);
-        Q4_0Matrix m = (Q4_0Matrix) WeightMatrix.of(Blocks.tensor(GgmlType.Q4_0, rows, cols, bytes));
-        try (WorkerPool pool = new WorkerPool(1)) {
-            assertFalse(CpuKernels.repack(m, pool));
-            assertNull(m.packed());
-            float[] x = Blocks.activations(cols, rnd);
-            float[] out = new float[rows];
-            new Matmul(pool).apply(m, x, 0, 1, out, 0);
-            MatmulExpect.check(m, bytes, x, 1, out, 0, false, "rows 12");
-        }
+        RepackedRows.assertStaysInPlace(GgmlType.Q4_0, 64, weights(12, 64, rnd), rnd);
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.ember.compute.cpu;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ember.gguf.GgmlType;
@@ -81,15 +80,6 @@ class Q4_Kx8Test {
     @Test
     void rowsNotInGroupsOfEightStayInPlace() {
         Random rnd = new Random(23);
-        int rows = 12, cols = 256;
-        byte[] bytes = weights(rows, cols, rnd);
-        Q4_KMatrix m = (Q4_KMatrix) WeightMatrix.of(Blocks.tensor(GgmlType.Q4_K, rows, cols, bytes));
-        try (WorkerPool pool = new WorkerPool(1)) {
-            assertFalse(CpuKernels.repack(m, pool));
-            float[] x = Blocks.activations(cols, rnd);
-            float[] out = new float[rows];
-            new Matmul(pool).apply(m, x, 0, 1, out, 0);
-            MatmulExpect.check(m, bytes, x, 1, out, 0, false, "rows 12");
-        }
+        RepackedRows.assertStaysInPlace(GgmlType.Q4_K, 256, weights(12, 256, rnd), rnd);
     }
 }

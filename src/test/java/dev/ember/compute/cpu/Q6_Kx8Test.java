@@ -1,7 +1,6 @@
 package dev.ember.compute.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -109,15 +108,6 @@ class Q6_Kx8Test {
     @Test
     void rowsNotInGroupsOfEightStayInPlace() {
         Random rnd = new Random(33);
-        int rows = 12, cols = 256;
-        byte[] bytes = weights(rows, cols, rnd);
-        Q6_KMatrix m = (Q6_KMatrix) WeightMatrix.of(Blocks.tensor(GgmlType.Q6_K, rows, cols, bytes));
-        try (WorkerPool pool = new WorkerPool(1)) {
-            assertFalse(CpuKernels.repack(m, pool));
-            float[] x = Blocks.activations(cols, rnd);
-            float[] out = new float[rows];
-            new Matmul(pool).apply(m, x, 0, 1, out, 0);
-            MatmulExpect.check(m, bytes, x, 1, out, 0, false, "rows 12");
-        }
+        RepackedRows.assertStaysInPlace(GgmlType.Q6_K, 256, weights(12, 256, rnd), rnd);
     }
 }
