@@ -22,7 +22,7 @@ jvm="--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+
  -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.Q4_Kx8Kernel::*,0.1
  -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.Q6_Kx8Kernel::*,0.1
  -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=$home/jit-directives.json -XX:+DisplayVMOutputToStderr
- -XX:Tier4BackEdgeThreshold=400000"
+ -XX:Tier4BackEdgeThreshold=400000 -XX:Tier3DelayOn=100000"
 if [ "${1:-}" = aot-train ]; then
   shift
   rm -f "$cache"

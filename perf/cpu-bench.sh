@@ -7,6 +7,8 @@
 # llama.cpp is built from source beside the project, never committed:
 #   git clone <llama.cpp> ../llama.cpp/src && cmake -S ../llama.cpp/src -B ../llama.cpp/src/build -DCMAKE_BUILD_TYPE=Release \
 #     -DGGML_NATIVE=ON -DGGML_OPENMP=ON -DLLAMA_CURL=OFF && cmake --build ../llama.cpp/src/build -j2 --target llama-bench
+# Where GitHub is out of reach but npm is not: `npm pack node-llama-cpp@3.22.1` holds a llama.cpp release as a git
+# bundle (package/llama/gitRelease.bundle); `git clone` that bundle to ../llama.cpp/src (perf/RESULTS.md, eleventh session).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=5 threads=2 pp=128 tg=64

@@ -18,7 +18,7 @@ import java.util.List;
  *
  * <pre>
  * ./mvnw -o -q test-compile && java --add-modules=jdk.incubator.vector -cp target/classes:target/test-classes \
- *     dev.ember.compute.cpu.KernelBench [types=Q4_0,Q8_0,Q4_K,Q6_K,F16] [threads=1,2] [n=1,16,128] [rows=8192] [cols=2048] [runs=7] [path=exact|gemm]
+ *     dev.ember.compute.cpu.KernelBench [types=Q4_0,Q8_0,Q4_K,Q6_K,F16] [threads=1,2] [n=1,16,128] [rows=8192] [cols=2048] [runs=7] [path=exact|gemm] [repack=false|true]
  * </pre>
  */
 public final class KernelBench {
@@ -28,7 +28,7 @@ public final class KernelBench {
         String ns = "1,16,128";
         int rows = 8192, cols = 2048, runs = 7;
         long poolBytes = 96L << 20;
-        boolean gemm = false;
+        boolean gemm = false, repack = false;
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
@@ -38,6 +38,7 @@ public final class KernelBench {
                 case "rows" -> rows = Integer.parseInt(kv[1]);
                 case "cols" -> cols = Integer.parseInt(kv[1]);
                 case "runs" -> runs = Integer.parseInt(kv[1]);
+                case "repack" -> repack = Boolean.parseBoolean(kv[1]);
                 case "mb" -> poolBytes = Long.parseLong(kv[1]) << 20;
                 case "path" -> gemm = switch (kv[1]) {
                     case "exact" -> false;
@@ -47,8 +48,8 @@ public final class KernelBench {
                 default -> throw new IllegalArgumentException("unknown argument " + a);
             }
         }
-        System.out.printf("KernelBench rows=%d cols=%d runs=%d path=%s (median; weights cycled over >= %d MB)%n",
-                rows, cols, runs, gemm ? "gemm" : "exact", poolBytes >> 20);
+        System.out.printf("KernelBench rows=%d cols=%d runs=%d path=%s repack=%s (median; weights cycled over >= %d MB)%n",
+                rows, cols, runs, gemm ? "gemm" : "exact", repack, poolBytes >> 20);
         System.out.printf("%-5s %3s %4s %10s %9s %9s%n", "type", "thr", "N", "ms/call", "GB/s(w)", "GFLOP/s");
         Arena arena = Arena.ofShared();
         for (String tn : types.split(",")) {
@@ -61,7 +62,13 @@ public final class KernelBench {
             for (int c = 0; c < copies; c++) {
                 MemorySegment seg = c == 0 ? first : arena.allocate(bytes, 64);
                 if (c > 0) MemorySegment.copy(first, 0, seg, 0, bytes);
-                ms.add(WeightMatrix.of(new GgufTensor("bench." + tn + "." + c, type, new long[] {cols, rows}, 0, seg)));
+                WeightMatrix m = WeightMatrix.of(new GgufTensor("bench." + tn + "." + c, type, new long[] {cols, rows}, 0, seg));
+                if (repack) {
+                    try (WorkerPool pool = new WorkerPool(1)) {
+                        CpuKernels.repack(m, pool);
+                    }
+                }
+                ms.add(m);
             }
             for (String ts : threads.split(",")) {
                 int th = Integer.parseInt(ts);
