@@ -47,11 +47,13 @@ final class Q6_Kx8Kernel {
         int[] ys = a.sums;
         float[] dy = a.scales;
         FloatVector acc = FloatVector.fromArray(F, out, o);
+        int touched = 0;
         IntVector isum = IntVector.zero(I), ilo = isum, ihi = isum;
         for (int step = 0; step < 16 * nb; step++) {
             int sb = step >>> 4, quad = (step >>> 1) & 7, half = step & 1;
             long rec = rec0 + (long) sb * Q6_Kx8.RECORD;
             long c = rec + Q6_Kx8.QL + 128L * quad + 64L * half;
+            touched ^= Prefetch.lines(pk, rec + Prefetch.DISTANCE + 128L * (step & 15), 2);   // 16 steps, 1680 bytes per record
             int q = (sb0 + sb) * 2048 + 256 * quad + 128 * half;
             IntVector x0 = IntVector.fromMemorySegment(I, pk, c, Lanes.LE);
             IntVector x1 = IntVector.fromMemorySegment(I, pk, c + 32, Lanes.LE);
@@ -90,6 +92,7 @@ final class Q6_Kx8Kernel {
             }
         }
         acc.intoArray(out, o);
+        Prefetch.keep(touched);
     }
 
     /**
