@@ -59,19 +59,27 @@ public final class Matmul {
         long rowBytes = Activations.rowBytes(w.activationType(), cols);
         MemorySegment xq = quantize(w, x, xOff, n);
         if (w instanceof Q4_0Matrix q4 && q4.packed() != null) {
-            applyPacked(q4.packed(), xq, rowBytes, n, out, outOff);
+            Q4_0x8 p = q4.packed();
+            Q8Pairs a = pairs;
+            a.ensure(n, p.blocks);
+            applyRepacked(p, n, t -> a.fill(t, xq, t * rowBytes, p.blocks), (g, t, j, o) -> Q4_0x8Kernel.tile1(p, g, t, a, j, out, o),
+                    out, outOff);
             return;
         }
         if (w instanceof Q4_KMatrix q4k && q4k.packed() != null) {
             Q4_Kx8 p = q4k.packed();
             Q8KPairs a = pairsK;
-            applyPackedK(p, a, xq, rowBytes, n, out, outOff, (g, t, j, o) -> Q4_Kx8Kernel.tile1(p, g, t, a, j, out, o));
+            a.ensure(n, p.blocks);
+            applyRepacked(p, n, t -> a.fill(t, xq, t * rowBytes, p.blocks), (g, t, j, o) -> Q4_Kx8Kernel.tile1(p, g, t, a, j, out, o),
+                    out, outOff);
             return;
         }
         if (w instanceof Q6_KMatrix q6 && q6.packed() != null) {
             Q6_Kx8 p = q6.packed();
             Q8KPairs a = pairs6;
-            applyPackedK(p, a, xq, rowBytes, n, out, outOff, (g, t, j, o) -> Q6_Kx8Kernel.tile1(p, g, t, a, j, out, o));
+            a.ensure(n, p.blocks);
+            applyRepacked(p, n, t -> a.fill(t, xq, t * rowBytes, p.blocks), (g, t, j, o) -> Q6_Kx8Kernel.tile1(p, g, t, a, j, out, o),
+                    out, outOff);
             return;
         }
         if (w instanceof SplitWeights q && (Lanes.NARROW || Lanes.ENABLED && n <= q.splitMaxN())) {
@@ -209,39 +217,9 @@ public final class Matmul {
         }
     }
 
-    /**
-     * Any number of activation rows against a repacked Q4_0 matrix ({@link Q4_0x8Kernel}): tokens four at a time and the
-     * rest one by one (one by one for all in a process's first split-path matmuls, as {@link #applySplit}); every token
-     * gets the same bits whatever n is.
-     */
-    private void applyPacked(Q4_0x8 p, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
-        boolean four = coldSplitCalls.get() <= 0 || coldSplitCalls.decrementAndGet() < 0;
-        int rows = p.rows;
-        Q8Pairs a = pairs;
-        a.ensure(n, p.blocks);
-        runPacked(p, n, t -> a.fill(t, xq, t * rowBytes, p.blocks), (g, t) -> {
-            int j = 0;
-            if (four) for (; j + 4 <= n; j += 4) Q4_0x8Kernel.tile4(p, g, t, a, j, out, outOff + j * rows + 8 * g, rows);
-            for (; j < n; j++) Q4_0x8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
-        }, out, outOff);
-    }
-
-    /** A repacked K-quant kernel on tile t of group g for token j, outputs at o. */
+    /** A repacked matrix's kernel on tile t of group g for token j, outputs at o. */
     private interface TokenTile {
         void run(int g, int t, int j, int o);
-    }
-
-    /**
-     * Any number of activation rows against a repacked Q4_K or Q6_K matrix ({@link Q4_Kx8Kernel}, {@link Q6_Kx8Kernel}),
-     * each token through the one kernel, so a token gets the same bits whatever n is.
-     */
-    private void applyPackedK(RowGroups8 p, Q8KPairs a, MemorySegment xq, long rowBytes, int n, float[] out, int outOff,
-                              TokenTile kernel) {
-        int rows = p.rows;
-        a.ensure(n, p.blocks);
-        runPacked(p, n, t -> a.fill(t, xq, t * rowBytes, p.blocks), (g, t) -> {
-            for (int j = 0; j < n; j++) kernel.run(g, t, j, outOff + j * rows + 8 * g);
-        }, out, outOff);
     }
 
     /** Lays out token t's activations for a repacked matrix's kernel. */
@@ -249,16 +227,15 @@ public final class Matmul {
         void fill(int t);
     }
 
-    /** Runs a repacked matrix's kernel on tile t of group g, for every token. */
-    private interface GroupTile {
-        void run(int g, int t);
-    }
-
     /**
-     * The walk of {@link #applyPacked} / {@link #applyPackedK}: the activations laid out once per token, then per lane a
-     * range of 8-row groups, its outputs zeroed, tile by tile (each tile of every group one sequential stream of weights).
+     * Any number of activation rows against a repacked Q4_0, Q4_K or Q6_K matrix ({@link Q4_0x8Kernel},
+     * {@link Q4_Kx8Kernel}, {@link Q6_Kx8Kernel}), each token through the one kernel, so a token gets the same bits whatever
+     * n is. The activations are laid out once per token; then per lane a range of 8-row groups, its outputs zeroed, tile
+     * by tile (each tile of every group one sequential stream of weights), every token of a tile while its weights are in
+     * L1. (A Q4_0 kernel that unpacked each record once for four tokens was measured no faster per token than four
+     * one-token calls here, KernelBench n=4 and 16, and was removed: perf/RESULTS.md, eleventh session.)
      */
-    private void runPacked(RowGroups8 p, int n, TokenFill fill, GroupTile kernel, float[] out, int outOff) {
+    private void applyRepacked(RowGroups8 p, int n, TokenFill fill, TokenTile kernel, float[] out, int outOff) {
         if (n == 1) {
             fill.fill(0);
         } else {
@@ -270,7 +247,9 @@ public final class Matmul {
         pool.forRange(p.groups, (from, to) -> {
             for (int j = 0; j < n; j++) java.util.Arrays.fill(out, outOff + j * rows + 8 * from, outOff + j * rows + 8 * to, 0f);
             for (int t = 0; t < tiles; t++) {
-                for (int g = from; g < to; g++) kernel.run(g, t);
+                for (int g = from; g < to; g++) {
+                    for (int j = 0; j < n; j++) kernel.run(g, t, j, outOff + j * rows + 8 * g);
+                }
             }
         });
     }

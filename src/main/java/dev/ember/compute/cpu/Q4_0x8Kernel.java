@@ -13,8 +13,8 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The decode kernels of {@link Q4_0x8} weights against {@link Q8Pairs} activations: one tile of one group of eight rows,
- * for one token or four.
+ * The decode kernel of {@link Q4_0x8} weights against {@link Q8Pairs} activations: one tile of one group of eight rows,
+ * for one token.
  *
  * <p>Per record (block b of rows 8g..8g+7) and token: each 256-bit chunk c holds four quant bytes of each row, int lane i =
  * row i; its nibbles, masked in place ({@code (x >>> s) & 0x000F000F} for s = 0, 8, 4, 12), give 16 short lanes = two
@@ -23,10 +23,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Adding each int lane's two halves gives row i's Σ nibble · y, and {@code - 8 Σ y} makes it Σ (nibble - 8) · y, the
  * block's integer dot, exactly ggml's. Then, as in ggml, {@code acc = fma(float(sum), d_w · d_y, acc)} per block, in block
  * order, lane i = row i: the float result differs from ggml's AVX2 kernel (which keeps eight partial lanes per row and adds
- * them at the end) by rounding only (see {@link #errorBound}), and it is the same whether a token runs alone ({@link #tile1})
- * or with three others ({@link #tile4}): a decoded token's logits do not depend on the batch.
+ * them at the end) by rounding only (see {@link #errorBound}); a batch runs every token through the same kernel, so a
+ * decoded token's logits do not depend on the batch.
  *
- * <p>The expressions are written out in both kernels (no vector-valued helpers), as {@link Lanes} explains.
+ * <p>The expressions are written out (no vector-valued helpers), as {@link Lanes} explains.
  */
 final class Q4_0x8Kernel {
     private Q4_0x8Kernel() {}
@@ -81,100 +81,6 @@ final class Q4_0x8Kernel {
             acc = ((FloatVector) sum.convert(I2F, 0)).fma(d.mul(dy[ab + b]), acc);
         }
         acc.intoArray(out, o);
-    }
-
-    /**
-     * {@link #tile1} for tokens j..j+3 at once (each record's nibbles unpacked once for the four): token j + k's rows
-     * go to {@code out[o + k·stride ..]}, the same bits as four tile1 calls.
-     */
-    static void tile4(Q4_0x8 w, int g, int t, Q8Pairs a, int j, float[] out, int o, int stride) {
-        MemorySegment pk = w.data;
-        int b0 = t * Q4_0x8.TILE, b1 = b0 + w.tileBlocks(t);
-        long p = w.offset(g, b0);
-        int ab0 = j * w.blocks, ab1 = ab0 + w.blocks, ab2 = ab1 + w.blocks, ab3 = ab2 + w.blocks;
-        short[] ps = a.pairs;
-        int[] sums = a.sums8;
-        float[] dy = a.scales;
-        int o1 = o + stride, o2 = o1 + stride, o3 = o2 + stride;
-        FloatVector acc0 = FloatVector.fromArray(F, out, o), acc1 = FloatVector.fromArray(F, out, o1);
-        FloatVector acc2 = FloatVector.fromArray(F, out, o2), acc3 = FloatVector.fromArray(F, out, o3);
-        for (int b = b0; b < b1; b++, p += Q4_0x8.RECORD) {
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, pk, p, Lanes.LE).convertShape(S2I, I, 0);
-            FloatVector d = h.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-            IntVector x0 = IntVector.fromMemorySegment(I, pk, p + 16, Lanes.LE);
-            IntVector x1 = IntVector.fromMemorySegment(I, pk, p + 48, Lanes.LE);
-            IntVector x2 = IntVector.fromMemorySegment(I, pk, p + 80, Lanes.LE);
-            IntVector x3 = IntVector.fromMemorySegment(I, pk, p + 112, Lanes.LE);
-            ShortVector n00 = x0.and(0x000F000F).reinterpretAsShorts(), n01 = x0.lanewise(LSHR, 8).and(0x000F000F).reinterpretAsShorts();
-            ShortVector n02 = x0.lanewise(LSHR, 4).and(0x000F000F).reinterpretAsShorts(), n03 = x0.lanewise(LSHR, 12).and(0x000F000F).reinterpretAsShorts();
-            ShortVector n10 = x1.and(0x000F000F).reinterpretAsShorts(), n11 = x1.lanewise(LSHR, 8).and(0x000F000F).reinterpretAsShorts();
-            ShortVector n12 = x1.lanewise(LSHR, 4).and(0x000F000F).reinterpretAsShorts(), n13 = x1.lanewise(LSHR, 12).and(0x000F000F).reinterpretAsShorts();
-            ShortVector n20 = x2.and(0x000F000F).reinterpretAsShorts(), n21 = x2.lanewise(LSHR, 8).and(0x000F000F).reinterpretAsShorts();
-            ShortVector n22 = x2.lanewise(LSHR, 4).and(0x000F000F).reinterpretAsShorts(), n23 = x2.lanewise(LSHR, 12).and(0x000F000F).reinterpretAsShorts();
-            ShortVector n30 = x3.and(0x000F000F).reinterpretAsShorts(), n31 = x3.lanewise(LSHR, 8).and(0x000F000F).reinterpretAsShorts();
-            ShortVector n32 = x3.lanewise(LSHR, 4).and(0x000F000F).reinterpretAsShorts(), n33 = x3.lanewise(LSHR, 12).and(0x000F000F).reinterpretAsShorts();
-            {
-                int q = (ab0 + b) * 256;
-                IntVector si = n00.mul(ShortVector.fromArray(S, ps, q)).add(n01.mul(ShortVector.fromArray(S, ps, q + 16)))
-                        .add(n02.mul(ShortVector.fromArray(S, ps, q + 32))).add(n03.mul(ShortVector.fromArray(S, ps, q + 48)))
-                        .add(n10.mul(ShortVector.fromArray(S, ps, q + 64)).add(n11.mul(ShortVector.fromArray(S, ps, q + 80)))
-                                .add(n12.mul(ShortVector.fromArray(S, ps, q + 96))).add(n13.mul(ShortVector.fromArray(S, ps, q + 112))))
-                        .add(n20.mul(ShortVector.fromArray(S, ps, q + 128)).add(n21.mul(ShortVector.fromArray(S, ps, q + 144)))
-                                .add(n22.mul(ShortVector.fromArray(S, ps, q + 160))).add(n23.mul(ShortVector.fromArray(S, ps, q + 176)))
-                                .add(n30.mul(ShortVector.fromArray(S, ps, q + 192)).add(n31.mul(ShortVector.fromArray(S, ps, q + 208)))
-                                        .add(n32.mul(ShortVector.fromArray(S, ps, q + 224))).add(n33.mul(ShortVector.fromArray(S, ps, q + 240)))))
-                        .reinterpretAsInts();
-                IntVector sum = si.lanewise(LSHL, 16).lanewise(ASHR, 16).add(si.lanewise(ASHR, 16)).sub(sums[ab0 + b]);
-                acc0 = ((FloatVector) sum.convert(I2F, 0)).fma(d.mul(dy[ab0 + b]), acc0);
-            }
-            {
-                int q = (ab1 + b) * 256;
-                IntVector si = n00.mul(ShortVector.fromArray(S, ps, q)).add(n01.mul(ShortVector.fromArray(S, ps, q + 16)))
-                        .add(n02.mul(ShortVector.fromArray(S, ps, q + 32))).add(n03.mul(ShortVector.fromArray(S, ps, q + 48)))
-                        .add(n10.mul(ShortVector.fromArray(S, ps, q + 64)).add(n11.mul(ShortVector.fromArray(S, ps, q + 80)))
-                                .add(n12.mul(ShortVector.fromArray(S, ps, q + 96))).add(n13.mul(ShortVector.fromArray(S, ps, q + 112))))
-                        .add(n20.mul(ShortVector.fromArray(S, ps, q + 128)).add(n21.mul(ShortVector.fromArray(S, ps, q + 144)))
-                                .add(n22.mul(ShortVector.fromArray(S, ps, q + 160))).add(n23.mul(ShortVector.fromArray(S, ps, q + 176)))
-                                .add(n30.mul(ShortVector.fromArray(S, ps, q + 192)).add(n31.mul(ShortVector.fromArray(S, ps, q + 208)))
-                                        .add(n32.mul(ShortVector.fromArray(S, ps, q + 224))).add(n33.mul(ShortVector.fromArray(S, ps, q + 240)))))
-                        .reinterpretAsInts();
-                IntVector sum = si.lanewise(LSHL, 16).lanewise(ASHR, 16).add(si.lanewise(ASHR, 16)).sub(sums[ab1 + b]);
-                acc1 = ((FloatVector) sum.convert(I2F, 0)).fma(d.mul(dy[ab1 + b]), acc1);
-            }
-            {
-                int q = (ab2 + b) * 256;
-                IntVector si = n00.mul(ShortVector.fromArray(S, ps, q)).add(n01.mul(ShortVector.fromArray(S, ps, q + 16)))
-                        .add(n02.mul(ShortVector.fromArray(S, ps, q + 32))).add(n03.mul(ShortVector.fromArray(S, ps, q + 48)))
-                        .add(n10.mul(ShortVector.fromArray(S, ps, q + 64)).add(n11.mul(ShortVector.fromArray(S, ps, q + 80)))
-                                .add(n12.mul(ShortVector.fromArray(S, ps, q + 96))).add(n13.mul(ShortVector.fromArray(S, ps, q + 112))))
-                        .add(n20.mul(ShortVector.fromArray(S, ps, q + 128)).add(n21.mul(ShortVector.fromArray(S, ps, q + 144)))
-                                .add(n22.mul(ShortVector.fromArray(S, ps, q + 160))).add(n23.mul(ShortVector.fromArray(S, ps, q + 176)))
-                                .add(n30.mul(ShortVector.fromArray(S, ps, q + 192)).add(n31.mul(ShortVector.fromArray(S, ps, q + 208)))
-                                        .add(n32.mul(ShortVector.fromArray(S, ps, q + 224))).add(n33.mul(ShortVector.fromArray(S, ps, q + 240)))))
-                        .reinterpretAsInts();
-                IntVector sum = si.lanewise(LSHL, 16).lanewise(ASHR, 16).add(si.lanewise(ASHR, 16)).sub(sums[ab2 + b]);
-                acc2 = ((FloatVector) sum.convert(I2F, 0)).fma(d.mul(dy[ab2 + b]), acc2);
-            }
-            {
-                int q = (ab3 + b) * 256;
-                IntVector si = n00.mul(ShortVector.fromArray(S, ps, q)).add(n01.mul(ShortVector.fromArray(S, ps, q + 16)))
-                        .add(n02.mul(ShortVector.fromArray(S, ps, q + 32))).add(n03.mul(ShortVector.fromArray(S, ps, q + 48)))
-                        .add(n10.mul(ShortVector.fromArray(S, ps, q + 64)).add(n11.mul(ShortVector.fromArray(S, ps, q + 80)))
-                                .add(n12.mul(ShortVector.fromArray(S, ps, q + 96))).add(n13.mul(ShortVector.fromArray(S, ps, q + 112))))
-                        .add(n20.mul(ShortVector.fromArray(S, ps, q + 128)).add(n21.mul(ShortVector.fromArray(S, ps, q + 144)))
-                                .add(n22.mul(ShortVector.fromArray(S, ps, q + 160))).add(n23.mul(ShortVector.fromArray(S, ps, q + 176)))
-                                .add(n30.mul(ShortVector.fromArray(S, ps, q + 192)).add(n31.mul(ShortVector.fromArray(S, ps, q + 208)))
-                                        .add(n32.mul(ShortVector.fromArray(S, ps, q + 224))).add(n33.mul(ShortVector.fromArray(S, ps, q + 240)))))
-                        .reinterpretAsInts();
-                IntVector sum = si.lanewise(LSHL, 16).lanewise(ASHR, 16).add(si.lanewise(ASHR, 16)).sub(sums[ab3 + b]);
-                acc3 = ((FloatVector) sum.convert(I2F, 0)).fma(d.mul(dy[ab3 + b]), acc3);
-            }
-        }
-        acc0.intoArray(out, o);
-        acc1.intoArray(out, o1);
-        acc2.intoArray(out, o2);
-        acc3.intoArray(out, o3);
     }
 
     /**

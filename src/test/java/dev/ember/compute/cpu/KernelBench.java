@@ -18,7 +18,7 @@ import java.util.List;
  *
  * <pre>
  * ./mvnw -o -q test-compile && java --add-modules=jdk.incubator.vector -cp target/classes:target/test-classes \
- *     dev.ember.compute.cpu.KernelBench [types=Q4_0,Q8_0,Q4_K,Q6_K,F16] [threads=1,2] [n=1,16,128] [rows=8192] [cols=2048] [runs=7] [path=exact|gemm] [repack=false|true]
+ *     dev.ember.compute.cpu.KernelBench [types=Q4_0,Q8_0,Q4_K,Q6_K,F16] [threads=1,2] [n=1,16,128] [rows=8192] [cols=2048] [runs=7] [path=exact|gemm] [repack=false|true] [four=true|false]
  * </pre>
  */
 public final class KernelBench {
@@ -28,7 +28,7 @@ public final class KernelBench {
         String ns = "1,16,128";
         int rows = 8192, cols = 2048, runs = 7;
         long poolBytes = 96L << 20;
-        boolean gemm = false, repack = false;
+        boolean gemm = false, repack = false, four = true;
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
@@ -39,6 +39,7 @@ public final class KernelBench {
                 case "cols" -> cols = Integer.parseInt(kv[1]);
                 case "runs" -> runs = Integer.parseInt(kv[1]);
                 case "repack" -> repack = Boolean.parseBoolean(kv[1]);
+                case "four" -> four = Boolean.parseBoolean(kv[1]);
                 case "mb" -> poolBytes = Long.parseLong(kv[1]) << 20;
                 case "path" -> gemm = switch (kv[1]) {
                     case "exact" -> false;
@@ -51,6 +52,8 @@ public final class KernelBench {
         System.out.printf("KernelBench rows=%d cols=%d runs=%d path=%s repack=%s (median; weights cycled over >= %d MB)%n",
                 rows, cols, runs, gemm ? "gemm" : "exact", repack, poolBytes >> 20);
         System.out.printf("%-5s %3s %4s %10s %9s %9s%n", "type", "thr", "N", "ms/call", "GB/s(w)", "GFLOP/s");
+        // four=false: every token through the one-token kernels (as in a process's first split-path matmuls)
+        Matmul.coldSplitCallsLeft(four ? 0 : Integer.MAX_VALUE);
         Arena arena = Arena.ofShared();
         for (String tn : types.split(",")) {
             GgmlType type = GgmlType.valueOf(tn);

@@ -1,6 +1,5 @@
 package dev.ember.compute.cpu;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -14,23 +13,17 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Q4_0 matrices repacked eight rows at a time ({@link Q4_0x8}) through {@link Matmul#apply} ({@link Q4_0x8Kernel}): each
  * output is the bits of a scalar model of the kernel's arithmetic (exact integer block sums, {@code fma(sum, d_w · d_y,
- * acc)} in block order), within {@link Q4_0x8Kernel#errorBound} of the exact sum, and the same bits whatever the batch,
- * the thread count or the cold (one token at a time) path; decoding a repacked row gives the original values.
+ * acc)} in block order), within {@link Q4_0x8Kernel#errorBound} of the exact sum, and the same bits whatever the batch
+ * or the thread count; decoding a repacked row gives the original values.
  */
 class Q4_0x8Test {
     private static final int[] COLS = {32, 32 * 16, 32 * 28, 32 * 40};   // one block, one full tile, 16 + 12, 16 + 16 + 8
     private static final int[] TOKENS = {1, 2, 3, 4, 5, 7, 9};
-
-    @AfterEach
-    void warmPath() {
-        Matmul.coldSplitCallsLeft(0);
-    }
 
     /** Random Q4_0 data with a few special fp16 scales: zero, negative zero, subnormals, negative, the largest normal. */
     private static byte[] weights(int rows, int cols, Random rnd) {
@@ -113,27 +106,6 @@ class Q4_0x8Test {
                     }
                 }
             }
-        }
-    }
-
-    @Test
-    void coldPathGivesTheSameBits() {
-        assumeTrue(Lanes.ENABLED, "the repacked kernels need 256-bit vectors");
-        Random rnd = new Random(12);
-        int rows = 16, cols = 32 * 28, n = 9;
-        byte[] bytes = weights(rows, cols, rnd);
-        float[] x = Blocks.activations(cols * n, rnd);
-        try (WorkerPool pool = new WorkerPool(2)) {
-            Q4_0Matrix m = (Q4_0Matrix) WeightMatrix.of(Blocks.tensor(GgmlType.Q4_0, rows, cols, bytes));
-            assertTrue(CpuKernels.repack(m, pool));
-            Matmul mm = new Matmul(pool);
-            float[] warm = new float[rows * n], cold = new float[rows * n];
-            Matmul.coldSplitCallsLeft(0);
-            mm.apply(m, x, 0, n, warm, 0);
-            Matmul.coldSplitCallsLeft(5);
-            mm.apply(m, x, 0, n, cold, 0);
-            assertEquals(4, Matmul.coldSplitCallsLeft());
-            assertArrayEquals(warm, cold);
         }
     }
 
