@@ -61,25 +61,19 @@ public final class Matmul {
         if (w instanceof Q4_0Matrix q4 && q4.packed() != null) {
             Q4_0x8 p = q4.packed();
             Q8Pairs a = pairs;
-            a.ensure(n, p.blocks);
-            applyRepacked(p, n, t -> a.fill(t, xq, t * rowBytes, p.blocks), (g, t, j, o) -> Q4_0x8Kernel.tile1(p, g, t, a, j, out, o),
-                    out, outOff);
+            applyRepacked(p, a, xq, rowBytes, n, (g, t, j, o) -> Q4_0x8Kernel.tile1(p, g, t, a, j, out, o), out, outOff);
             return;
         }
         if (w instanceof Q4_KMatrix q4k && q4k.packed() != null) {
             Q4_Kx8 p = q4k.packed();
             Q8KPairs a = pairsK;
-            a.ensure(n, p.blocks);
-            applyRepacked(p, n, t -> a.fill(t, xq, t * rowBytes, p.blocks), (g, t, j, o) -> Q4_Kx8Kernel.tile1(p, g, t, a, j, out, o),
-                    out, outOff);
+            applyRepacked(p, a, xq, rowBytes, n, (g, t, j, o) -> Q4_Kx8Kernel.tile1(p, g, t, a, j, out, o), out, outOff);
             return;
         }
         if (w instanceof Q6_KMatrix q6 && q6.packed() != null) {
             Q6_Kx8 p = q6.packed();
             Q8KPairs a = pairs6;
-            a.ensure(n, p.blocks);
-            applyRepacked(p, n, t -> a.fill(t, xq, t * rowBytes, p.blocks), (g, t, j, o) -> Q6_Kx8Kernel.tile1(p, g, t, a, j, out, o),
-                    out, outOff);
+            applyRepacked(p, a, xq, rowBytes, n, (g, t, j, o) -> Q6_Kx8Kernel.tile1(p, g, t, a, j, out, o), out, outOff);
             return;
         }
         if (w instanceof SplitWeights q && (Lanes.NARROW || Lanes.ENABLED && n <= q.splitMaxN())) {
@@ -222,25 +216,22 @@ public final class Matmul {
         void run(int g, int t, int j, int o);
     }
 
-    /** Lays out token t's activations for a repacked matrix's kernel. */
-    private interface TokenFill {
-        void fill(int t);
-    }
-
     /**
      * Any number of activation rows against a repacked Q4_0, Q4_K or Q6_K matrix ({@link Q4_0x8Kernel},
      * {@link Q4_Kx8Kernel}, {@link Q6_Kx8Kernel}), each token through the one kernel, so a token gets the same bits whatever
-     * n is. The activations are laid out once per token; then per lane a range of 8-row groups, its outputs zeroed, tile
-     * by tile (each tile of every group one sequential stream of weights), every token of a tile while its weights are in
-     * L1. (A Q4_0 kernel that unpacked each record once for four tokens was measured no faster per token than four
+     * n is. The converted activations ({@code xq}: [n, rowBytes]) are laid out in {@code a} once per token; then per lane
+     * a range of 8-row groups, its outputs zeroed, tile by tile (each tile of every group one sequential stream of
+     * weights), every token of a tile while its weights are in L1. (A Q4_0 kernel that unpacked each record once for four tokens was measured no faster per token than four
      * one-token calls here, KernelBench n=4 and 16, and was removed: perf/RESULTS.md, eleventh session.)
      */
-    private void applyRepacked(RowGroups8 p, int n, TokenFill fill, TokenTile kernel, float[] out, int outOff) {
+    private void applyRepacked(RowGroups8 p, PairedActivations a, MemorySegment xq, long rowBytes, int n, TokenTile kernel,
+                               float[] out, int outOff) {
+        a.ensure(n, p.blocks);
         if (n == 1) {
-            fill.fill(0);
+            a.fill(0, xq, 0, p.blocks);
         } else {
             pool.forRange(n, 1, (from, to) -> {
-                for (int t = from; t < to; t++) fill.fill(t);
+                for (int t = from; t < to; t++) a.fill(t, xq, t * rowBytes, p.blocks);
             });
         }
         int rows = p.rows, tiles = p.tiles();

@@ -15,7 +15,7 @@ import java.lang.foreign.MemorySegment;
  * </pre>
  * 4 KB per superblock and token.
  */
-final class Q8KPairs {
+final class Q8KPairs implements PairedActivations {
     /** Which of a superblock's 256 elements each slot of a repacked kernel multiplies, and the sums it needs. */
     enum Order {
         /**
@@ -70,7 +70,8 @@ final class Q8KPairs {
         for (int s = 0; s < 256; s++) elements[s] = order.element(s >>> 1, s & 1);
     }
 
-    void ensure(int n, int blocks) {
+    @Override
+    public void ensure(int n, int blocks) {
         int nb = n * blocks;
         if (scales.length < nb) {
             scales = new float[nb];
@@ -80,7 +81,8 @@ final class Q8KPairs {
     }
 
     /** Fills token t from the Q8_K row at {@code xq[off ..]} ({@code blocks} blocks of 292 bytes: float d, 256 int8, 16 int16 bsums). */
-    void fill(int t, MemorySegment xq, long off, int blocks) {
+    @Override
+    public void fill(int t, MemorySegment xq, long off, int blocks) {
         for (int b = 0; b < blocks; b++, off += 292) {
             int sb = t * blocks + b;
             scales[sb] = Bytes.f32(xq, off);

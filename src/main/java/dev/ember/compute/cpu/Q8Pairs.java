@@ -18,13 +18,13 @@ import java.lang.foreign.MemorySegment;
  * </pre>
  * 512 bytes per block: a tile of {@link Q4_0x8#TILE} blocks is 8 KB per token, which stays in L1 while the weights stream.
  */
-final class Q8Pairs {
+final class Q8Pairs implements PairedActivations {
     short[] pairs = new short[0];
     int[] sums8 = new int[0];
     float[] scales = new float[0];
 
-    /** Makes room for n tokens of {@code blocks} blocks. */
-    void ensure(int n, int blocks) {
+    @Override
+    public void ensure(int n, int blocks) {
         int nb = n * blocks;
         if (sums8.length < nb) {
             sums8 = new int[nb];
@@ -34,7 +34,8 @@ final class Q8Pairs {
     }
 
     /** Fills token t from the Q8_0 row at {@code xq[off ..]} ({@code blocks} blocks of 34 bytes). */
-    void fill(int t, MemorySegment xq, long off, int blocks) {
+    @Override
+    public void fill(int t, MemorySegment xq, long off, int blocks) {
         short[] e = new short[32];
         for (int b = 0; b < blocks; b++, off += 34) {
             int tb = t * blocks + b;
