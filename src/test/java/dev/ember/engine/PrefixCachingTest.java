@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -82,14 +84,31 @@ class PrefixCachingTest {
         return new GenerationRequest(prompt, SamplingParams.greedy(), maxTokens, true, List.of(), -1);
     }
 
-    /** Counts tokens run through the model, step by step. */
+    /**
+     * Counts tokens run through the model, step by step; with a gate, the engine thread waits after each step until the
+     * gate is open (at most 30 s), so a test can submit several requests before the engine moves on.
+     */
     static final class TokenCount implements EngineObserver {
         final AtomicLong tokens = new AtomicLong();
         final AtomicLong finished = new AtomicLong();
+        private final CountDownLatch gate;
+
+        TokenCount() {
+            this(new CountDownLatch(0));
+        }
+
+        TokenCount(CountDownLatch gate) {
+            this.gate = gate;
+        }
 
         @Override
         public void iteration(int n) {
             tokens.addAndGet(n);
+            try {
+                gate.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         @Override
@@ -208,7 +227,8 @@ class PrefixCachingTest {
             SamplingParams params = i == 0 ? SamplingParams.greedy() : SamplingParams.builder().seed(100 + i).build();
             siblings.add(new GenerationRequest(prompt, params, 20, true, List.of(), -1));
         }
-        // Budget 2 a step: the leader's prefill takes 23 steps, so all siblings arrive before it samples.
+        // Budget 2 a step: the leader's prefill takes 23 steps, and the engine waits after its first step until every
+        // sibling is submitted (the gate), so all siblings arrive before it samples.
         Engine.Config config = new Engine.Config(128, 16 * 128, 16, 2, 2, 16);
         int[][] expected = new int[n][];
         try (Engine reference = new Engine(stories, config.withPrefixCaching(false))) {
@@ -216,10 +236,12 @@ class PrefixCachingTest {
         }
         assertArrayEquals(solo(stories, prompt, 20), expected[0]);
         try (Engine e = new Engine(stories, config)) {
-            TokenCount count = new TokenCount();
+            CountDownLatch submitted = new CountDownLatch(1);
+            TokenCount count = new TokenCount(submitted);
             e.setObserver(count);
             List<CompletableFuture<int[]>> futures = new ArrayList<>();
             for (GenerationRequest r : siblings) futures.add(start(e.submit(r)));
+            submitted.countDown();
             for (int i = 0; i < n; i++) assertArrayEquals(expected[i], futures.get(i).join(), "sibling " + i);
             assertEquals(n - 1, e.blocks().copiesOnWrite(), "all but the last writer copy the shared partial block");
             assertEquals(prompt.length + n * 19, count.tokens.get(), "the prompt is computed once for all " + n);
