@@ -61,6 +61,10 @@ public final class Matmul {
         if (w instanceof Q4_0Matrix q4 && q4.packed() != null) {
             Q4_0x8 p = q4.packed();
             Q8Pairs a = pairs;
+            if (n >= BATCH_MIN_N) {
+                applyQ4_0Batch(p, a, xq, rowBytes, n, out, outOff);
+                return;
+            }
             applyRepacked(p, a, xq, rowBytes, n, (g, t, j, o) -> Q4_0x8Kernel.tile1(p, g, t, a, j, out, o), out, outOff);
             return;
         }
@@ -221,8 +225,9 @@ public final class Matmul {
      * {@link Q4_Kx8Kernel}, {@link Q6_Kx8Kernel}), each token through the one kernel, so a token gets the same bits whatever
      * n is. The converted activations ({@code xq}: [n, rowBytes]) are laid out in {@code a} once per token; then per lane
      * a range of 8-row groups, its outputs zeroed, tile by tile (each tile of every group one sequential stream of
-     * weights), every token of a tile while its weights are in L1. (A Q4_0 kernel that unpacked each record once for four tokens was measured no faster per token than four
-     * one-token calls here, KernelBench n=4 and 16, and was removed: perf/RESULTS.md, eleventh session.)
+     * weights), every token of a tile while its weights are in L1. (A Q4_0 kernel that unpacked each record once for four
+     * tokens in 16-bit lanes was measured no faster per token than four one-token calls, KernelBench n=4 and 16, and was
+     * removed: perf/RESULTS.md, eleventh session; {@link #applyQ4_0Batch} shares the unpacking as floats instead.)
      */
     private void applyRepacked(RowGroups8 p, PairedActivations a, MemorySegment xq, long rowBytes, int n, TokenTile kernel,
                                float[] out, int outOff) {
@@ -240,6 +245,56 @@ public final class Matmul {
             for (int t = 0; t < tiles; t++) {
                 for (int g = from; g < to; g++) {
                     for (int j = 0; j < n; j++) kernel.run(g, t, j, outOff + j * rows + 8 * g);
+                }
+            }
+        });
+    }
+
+    /**
+     * Rows from which a repacked Q4_0 matrix takes {@link Q4_0x8BatchKernel}: expanding a record to floats costs about
+     * as much as four tokens' products, so below ~8 tokens the one-token kernel is faster (KernelBench, 4096 x 2048, 2
+     * threads: n = 4 1.3 vs 0.9 ms, n = 8 about equal, n = 12 1.8 vs 2.3, n = 16 2.7 vs 2.8-3.2, n = 64 8-10 vs 12-13).
+     * Either way the bits are the same.
+     */
+    static final int BATCH_MIN_N = 12;
+
+    /** [4 slots, 256] expanded records and [4 slots, 8] their scales, per lane ({@link Q4_0x8BatchKernel}). */
+    private static final ThreadLocal<float[][]> EXPANDED =
+            ThreadLocal.withInitial(() -> new float[][] {new float[4 * Q4_0x8BatchKernel.EXPANDED], new float[32]});
+
+    /**
+     * Four or more activation rows against a repacked Q4_0 matrix: per lane a range of 8-row groups, tile by tile, four
+     * groups at a time; each of their records expanded once ({@link Q4_0x8BatchKernel#expand}), then every four tokens
+     * through {@link Q4_0x8BatchKernel#block}. The tokens past a multiple of four, and the groups past a multiple of
+     * four, run {@link Q4_0x8Kernel#tile1}: every output gets the bits it gets alone, blocks added in order.
+     */
+    private void applyQ4_0Batch(Q4_0x8 p, Q8Pairs a, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
+        a.ensure(n, p.blocks);
+        pool.forRange(n, 1, (from, to) -> {
+            for (int t = from; t < to; t++) a.fill(t, xq, t * rowBytes, p.blocks);
+        });
+        int rows = p.rows, tiles = p.tiles(), n4 = n & ~3;
+        // chunks of whole 4-group quads, a few per lane
+        int chunk = (Math.max(1, (p.groups + pool.threads() * 4 - 1) / (pool.threads() * 4)) + 3) & ~3;
+        pool.forRange(p.groups, chunk, (from, to) -> {
+            float[][] scratch = EXPANDED.get();
+            float[] wf = scratch[0], wd = scratch[1];
+            for (int j = 0; j < n; j++) java.util.Arrays.fill(out, outOff + j * rows + 8 * from, outOff + j * rows + 8 * to, 0f);
+            int quads = from + ((to - from) & ~3);
+            for (int t = 0; t < tiles; t++) {
+                int b0 = t * Q4_0x8.TILE, b1 = b0 + p.tileBlocks(t);
+                for (int g = from; g < quads; g += 4) {
+                    int o = outOff + 8 * g;
+                    for (int b = b0; b < b1; b++) {
+                        for (int s = 0; s < 4; s++) Q4_0x8BatchKernel.expand(p, g + s, b, wf, wd, s);
+                        for (int j = 0; j < n4; j += 4) Q4_0x8BatchKernel.block(p, b, wf, wd, a, j, out, o + j * rows, rows);
+                    }
+                    for (int j = n4; j < n; j++) {
+                        for (int s = 0; s < 4; s++) Q4_0x8Kernel.tile1(p, g + s, t, a, j, out, o + j * rows + 8 * s);
+                    }
+                }
+                for (int g = quads; g < to; g++) {
+                    for (int j = 0; j < n; j++) Q4_0x8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
                 }
             }
         });

@@ -15,6 +15,8 @@ import java.lang.foreign.MemorySegment;
  *   sums8[t·blocks + b]    8 · Σ of the block's 32 elements (the kernel multiplies unsigned nibbles 0..15 and takes the
  *                          offset 8 off once per block)
  *   scales[t·blocks + b]   the block's scale d as a float
+ *   floats[(t·blocks + b)·32 + 8c + q]   for chunk c = 0..3, nibble q = 0..7 ({@link Q4_0x8BatchKernel}): the int8
+ *                          element 4c + q/2 (q even) or 16 + 4c + q/2 (q odd) as a float
  * </pre>
  * 512 bytes per block: a tile of {@link Q4_0x8#TILE} blocks is 8 KB per token, which stays in L1 while the weights stream.
  */
@@ -22,6 +24,7 @@ final class Q8Pairs implements PairedActivations {
     short[] pairs = new short[0];
     int[] sums8 = new int[0];
     float[] scales = new float[0];
+    float[] floats = new float[0];
 
     @Override
     public void ensure(int n, int blocks) {
@@ -30,6 +33,7 @@ final class Q8Pairs implements PairedActivations {
             sums8 = new int[nb];
             scales = new float[nb];
             pairs = new short[nb * 256];
+            floats = new float[nb * 32];
         }
     }
 
@@ -46,6 +50,9 @@ final class Q8Pairs implements PairedActivations {
                 sum += e[j];
             }
             sums8[tb] = 8 * sum;
+            for (int c = 0, f = tb * 32; c < 4; c++) {
+                for (int q = 0; q < 8; q++) floats[f++] = e[(q & 1) == 0 ? 4 * c + q / 2 : 16 + 4 * c + q / 2];
+            }
             int p = tb * 256;
             for (int c = 0; c < 4; c++) {
                 for (int m = 0; m < 4; m++, p += 16) {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class Q4_0x8Test {
     private static final int[] COLS = {32, 32 * 16, 32 * 28, 32 * 40};   // one block, one full tile, 16 + 12, 16 + 16 + 8
-    private static final int[] TOKENS = {1, 2, 3, 4, 5, 7, 9};
+    private static final int[] TOKENS = {1, 2, 3, 4, 5, 7, 9, 13, 16};
 
     /** Random Q4_0 data with a few special fp16 scales: zero, negative zero, subnormals, negative, the largest normal. */
     private static byte[] weights(int rows, int cols, Random rnd) {
@@ -62,7 +62,7 @@ class Q4_0x8Test {
         assumeTrue(Lanes.ENABLED, "the repacked kernels need 256-bit vectors");
         Random rnd = new Random(11);
         for (int cols : COLS) {
-            for (int rows : new int[] {8, 24, 64}) {
+            for (int rows : new int[] {8, 24, 64, 104}) {
                 byte[] bytes = weights(rows, cols, rnd);
                 for (int threads : new int[] {1, 2}) {
                     try (WorkerPool pool = new WorkerPool(threads)) {
