@@ -103,6 +103,19 @@ class EngineBatchingTest {
         concurrentEqualsSolo(new Engine.Config(128, 16 * 128, 64, 512, 2, 16), 40);
     }
 
+    /**
+     * The synthetic Q4_0 and Q4_K_M models run repacked: 16 decoding sequences (and the 16 short prompts' first step)
+     * take the batched kernels ({@code Q4_0x8BatchKernel}, {@code Q4_Kx8BatchKernel}), a solo run the one-token ones.
+     */
+    @Test
+    void sixteenConcurrentGreedyRequestsOnRepackedQuantsEqualTheirSoloOutputs() {
+        for (String name : new String[] {"synth-llama-spm-256-q4_0.gguf", "synth-llama-spm-256-q4_k_m.gguf"}) {
+            try (Model m = Model.load(Fixtures.model(name))) {
+                concurrentEqualsSolo(m, new Engine.Config(128, 16 * 128, 64, 512, 2, 16), 24, PROMPTS);
+            }
+        }
+    }
+
     @Test
     void chunkedPrefillWithATinyTokenBudgetChangesNothing() {
         concurrentEqualsSolo(new Engine.Config(128, 16 * 128, 64, 3, 2, 16), 24);

@@ -61,7 +61,7 @@ public final class Matmul {
         if (w instanceof Q4_0Matrix q4 && q4.packed() != null) {
             Q4_0x8 p = q4.packed();
             Q8Pairs a = pairs;
-            if (n >= BATCH_MIN_N) {
+            if (n >= Q4_0_BATCH_MIN_N) {
                 applyQ4_0Batch(p, a, xq, rowBytes, n, out, outOff);
                 return;
             }
@@ -71,6 +71,10 @@ public final class Matmul {
         if (w instanceof Q4_KMatrix q4k && q4k.packed() != null) {
             Q4_Kx8 p = q4k.packed();
             Q8KPairs a = pairsK;
+            if (n >= Q4_K_BATCH_MIN_N) {
+                applyQ4_KBatch(p, a, xq, rowBytes, n, out, outOff);
+                return;
+            }
             applyRepacked(p, a, xq, rowBytes, n, (g, t, j, o) -> Q4_Kx8Kernel.tile1(p, g, t, a, j, out, o), out, outOff);
             return;
         }
@@ -256,7 +260,13 @@ public final class Matmul {
      * threads: n = 4 1.3 vs 0.9 ms, n = 8 about equal, n = 12 1.8 vs 2.3, n = 16 2.7 vs 2.8-3.2, n = 64 8-10 vs 12-13).
      * Either way the bits are the same.
      */
-    static final int BATCH_MIN_N = 12;
+    static final int Q4_0_BATCH_MIN_N = 12;
+
+    /**
+     * The same for a repacked Q4_K matrix and {@link Q4_Kx8BatchKernel}, whose expansion also scales every nibble
+     * (KernelBench as above: n = 8 2.0 vs 1.6 ms, n = 16 2.8 vs 3.0, n = 64 7.4-7.7 vs 11.7-12.1).
+     */
+    static final int Q4_K_BATCH_MIN_N = 16;
 
     /** [4 slots, 256] expanded records and [4 slots, 8] their scales, per lane ({@link Q4_0x8BatchKernel}). */
     private static final ThreadLocal<float[][]> EXPANDED =
@@ -295,6 +305,59 @@ public final class Matmul {
                 }
                 for (int g = quads; g < to; g++) {
                     for (int j = 0; j < n; j++) Q4_0x8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
+                }
+            }
+        });
+    }
+
+    /** A lane's scratch for {@link Q4_Kx8BatchKernel}. */
+    private static final class KScratch {
+        /** [4 slots, 1024] expanded record halves, [4 slots, 16] d then dmin, [4 slots, 64] mins. */
+        final float[] wf = new float[4 * Q4_Kx8BatchKernel.EXPANDED], wd = new float[64];
+        final int[] wm = new int[256];
+        /** [quads of tokens][4 tokens][4 slots][8] the first halves' integer sums. */
+        int[] isum = new int[0];
+    }
+
+    private static final ThreadLocal<KScratch> EXPANDED_K = ThreadLocal.withInitial(KScratch::new);
+
+    /**
+     * {@link #applyQ4_0Batch} for a repacked Q4_K matrix: per four groups and superblock, each record half expanded once
+     * ({@link Q4_Kx8BatchKernel#expand}) and run for every four tokens ({@link Q4_Kx8BatchKernel#half}); the other tokens
+     * and groups through {@link Q4_Kx8Kernel#tile1}. Every output gets the bits it gets alone.
+     */
+    private void applyQ4_KBatch(Q4_Kx8 p, Q8KPairs a, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
+        a.ensure(n, p.blocks);
+        pool.forRange(n, 1, (from, to) -> {
+            for (int t = from; t < to; t++) a.fill(t, xq, t * rowBytes, p.blocks);
+        });
+        int rows = p.rows, tiles = p.tiles(), n4 = n & ~3;
+        int chunk = (Math.max(1, (p.groups + pool.threads() * 4 - 1) / (pool.threads() * 4)) + 3) & ~3;
+        pool.forRange(p.groups, chunk, (from, to) -> {
+            KScratch k = EXPANDED_K.get();
+            if (k.isum.length < 32 * n4) k.isum = new int[32 * n4];
+            float[] wf = k.wf, wd = k.wd;
+            int[] wm = k.wm, isum = k.isum;
+            for (int j = 0; j < n; j++) java.util.Arrays.fill(out, outOff + j * rows + 8 * from, outOff + j * rows + 8 * to, 0f);
+            int quads = from + ((to - from) & ~3);
+            for (int t = 0; t < tiles; t++) {
+                int b0 = t * Q4_Kx8.TILE, b1 = b0 + p.tileBlocks(t);
+                for (int g = from; g < quads; g += 4) {
+                    int o = outOff + 8 * g;
+                    for (int b = b0; b < b1; b++) {
+                        for (int h = 0; h < 2; h++) {
+                            for (int s = 0; s < 4; s++) Q4_Kx8BatchKernel.expand(p, g + s, b, h, wf, wd, wm, s);
+                            for (int j = 0; j < n4; j += 4) {
+                                Q4_Kx8BatchKernel.half(p, b, h, wf, wd, wm, a, j, isum, 32 * j, out, o + j * rows, rows);
+                            }
+                        }
+                    }
+                    for (int j = n4; j < n; j++) {
+                        for (int s = 0; s < 4; s++) Q4_Kx8Kernel.tile1(p, g + s, t, a, j, out, o + j * rows + 8 * s);
+                    }
+                }
+                for (int g = quads; g < to; g++) {
+                    for (int j = 0; j < n; j++) Q4_Kx8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
                 }
             }
         });

@@ -12,8 +12,10 @@ import java.lang.foreign.MemorySegment;
  *   pairs[sb·2048 + 16·m + 2i + h]   slot m = 0..127, lane i = 0..7, h = 0..1: element order.element(m, h)
  *   sums[sb·16 + s]                  the order's per-superblock sums of the bsums (order.sums)
  *   scales[sb]                       the superblock's float d
+ *   floats[sb·256 + e]               Q4_K order only ({@link Q4_Kx8BatchKernel}): element
+ *                                    {@link Q4_Kx8BatchKernel#element}(e) as a float
  * </pre>
- * 4 KB per superblock and token.
+ * 4 KB per superblock and token (Q4_K: 5 KB).
  */
 final class Q8KPairs implements PairedActivations {
     /** Which of a superblock's 256 elements each slot of a repacked kernel multiplies, and the sums it needs. */
@@ -64,6 +66,7 @@ final class Q8KPairs implements PairedActivations {
     short[] pairs = new short[0];
     int[] sums = new int[0];
     float[] scales = new float[0];
+    float[] floats = new float[0];
 
     Q8KPairs(Order order) {
         this.order = order;
@@ -77,6 +80,7 @@ final class Q8KPairs implements PairedActivations {
             scales = new float[nb];
             sums = new int[nb * 16];
             pairs = new short[nb * 2048];
+            if (order == Order.Q4_K) floats = new float[nb * 256];
         }
     }
 
@@ -87,6 +91,9 @@ final class Q8KPairs implements PairedActivations {
             int sb = t * blocks + b;
             scales[sb] = Bytes.f32(xq, off);
             for (int s = 0; s < 16; s++) sums[sb * 16 + s] = order.sum(xq, off + 260, s);
+            if (order == Order.Q4_K) {
+                for (int e = 0; e < 256; e++) floats[sb * 256 + e] = Bytes.i8(xq, off + 4 + Q4_Kx8BatchKernel.element(e));
+            }
             int q = sb * 2048;
             for (int m = 0; m < 128; m++, q += 16) {
                 short lo = (short) Bytes.i8(xq, off + 4 + elements[2 * m]), hi = (short) Bytes.i8(xq, off + 4 + elements[2 * m + 1]);

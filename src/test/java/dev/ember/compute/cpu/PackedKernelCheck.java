@@ -34,17 +34,17 @@ final class PackedKernelCheck {
 
     static void check(GgmlType type, int[] colsList, Weights weights, Model model, Bound bound, Random rnd) {
         for (int cols : colsList) {
-            for (int rows : new int[] {8, 24}) {
+            for (int rows : new int[] {8, 24, 40}) {
                 byte[] bytes = weights.of(rows, cols, rnd);
                 for (int threads : new int[] {1, 2}) {
                     try (WorkerPool pool = new WorkerPool(threads)) {
                         WeightMatrix m = WeightMatrix.of(Blocks.tensor(type, rows, cols, bytes));
                         assertTrue(CpuKernels.repack(m, pool));
                         Matmul mm = new Matmul(pool);
-                        for (int n : new int[] {1, 2, 5}) {
+                        for (int n : new int[] {1, 2, 5, 13, 16}) {
                             String ctx = type + " rows " + rows + " cols " + cols + " threads " + threads + " n " + n;
                             float[] x = Blocks.activations(cols * n, rnd);
-                            if (n == 5) for (int k = 0; k < cols; k++) x[k] = (k & 1) == 0 ? -3f : 3f;
+                            if (n >= 5) for (int k = 0; k < cols; k++) x[k] = (k & 1) == 0 ? -3f : 3f;
                             float[] out = new float[rows * n + 3];
                             mm.apply(m, x, 0, n, out, 3);
                             for (int t = 0; t < n; t++) {

@@ -1,0 +1,271 @@
+package dev.ember.compute.cpu;
+
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.F2I;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The batched decode kernel of {@link Q4_Kx8} weights, as {@link Q4_0x8BatchKernel} is for Q4_0: four groups of eight
+ * rows × four tokens per call, half a superblock at a time, with the bits of {@link Q4_Kx8Kernel#tile1} for every output.
+ *
+ * <p>A record half (sub-blocks 4h..4h+3 of rows 8g..8g+7) is expanded once into 128 vectors of eight floats, the nibble
+ * times its sub-block's 6-bit scale (at most 63 · 15 = 945), in {@link #element} order; per token the half's
+ * Σ scale · nibble · y is 128 FMAs of those vectors with the token's int8 elements broadcast. Every partial sum is an
+ * integer of magnitude at most 128 · 945 · 128 < 2^24, so the float sum is exact; converted to int and added over the
+ * two halves it is tile1's {@code isum} (which may exceed 2^24, so the two halves meet as ints, not as floats). The mins
+ * term is tile1's integer Σ_j m_j · (Σ y over sub-block j), and the two FMAs per superblock follow as there, in order.
+ *
+ * <p>Expanded weights: {@code wf[slot · 1024 + 8e + i]} for row 8g + i, expanded element e of the half; {@code wd[16 ·
+ * slot ..]} d then dmin of the eight rows; {@code wm[64 · slot + 8j + i]} the min of sub-block j of row 8g + i.
+ */
+final class Q4_Kx8BatchKernel {
+    private Q4_Kx8BatchKernel() {}
+
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+
+    /** Floats per expanded record half. */
+    static final int EXPANDED = 1024;
+
+    /**
+     * The superblock element (0..255) that expanded element e = 64p + 8k + q of the whole superblock holds (pair p,
+     * chunk k, nibble q of each row's int lane): byte 4k + q/2 of the pair, low nibble (sub-block 2p) for even q, high
+     * (sub-block 2p + 1) for odd. Half h is e = 128h .. 128h + 127. {@link Q8KPairs#floats} uses the same order.
+     */
+    static int element(int e) {
+        int p = e >>> 6, k = (e >>> 3) & 7, q = e & 7;
+        return 64 * p + 32 * (q & 1) + 4 * k + (q >>> 1);
+    }
+
+    /**
+     * Expands half h of record (g, b) into slot {@code slot}; with h = 0 also the record's d, dmin and mins (which
+     * stay valid for h = 1).
+     */
+    static void expand(Q4_Kx8 w, int g, int b, int h, float[] wf, float[] wd, int[] wm, int slot) {
+        MemorySegment pk = w.data;
+        long rec = w.offset(g, b);
+        int u = slot * EXPANDED;
+        for (int pp = 0; pp < 2; pp++) {
+            int p = 2 * h + pp;
+            FloatVector lo = (FloatVector) ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 32 + 16 * p, Lanes.LE)
+                    .convertShape(B2I, I, 0)).convert(I2F, 0);
+            FloatVector hi = (FloatVector) ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 40 + 16 * p, Lanes.LE)
+                    .convertShape(B2I, I, 0)).convert(I2F, 0);
+            for (int k = 0; k < 8; k++) {
+                IntVector x = IntVector.fromMemorySegment(I, pk, rec + 160 + 256L * p + 32L * k, Lanes.LE);
+                int o = u + 8 * (64 * pp + 8 * k);
+                for (int q = 0; q < 8; q += 2) {
+                    ((FloatVector) x.lanewise(LSHR, 4 * q).and(0xF).convert(I2F, 0)).mul(lo).intoArray(wf, o + 8 * q);
+                    ((FloatVector) x.lanewise(LSHR, 4 * q + 4).and(0xF).convert(I2F, 0)).mul(hi).intoArray(wf, o + 8 * q + 8);
+                }
+            }
+        }
+        if (h != 0) return;
+        for (int j = 0; j < 8; j++) {
+            ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 96 + 8 * j, Lanes.LE).convertShape(B2I, I, 0))
+                    .intoArray(wm, 64 * slot + 8 * j);
+        }
+        // d and dmin to float exactly as Q4_Kx8Kernel.tile1 converts them
+        for (int f = 0; f < 2; f++) {
+            IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, pk, rec + 16 * f, Lanes.LE).convertShape(S2I, I, 0);
+            hd.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(hd.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().intoArray(wd, 16 * slot + 8 * f);
+        }
+    }
+
+    /**
+     * Half h of superblock b (expanded in slots 0..3 = groups g..g+3) for tokens j..j+3 of {@code a}. h = 0 stores the
+     * half sums as ints in {@code isum[(4m + s) · 8 ..]} (token j + m, slot s, relative to the quad's base {@code io});
+     * h = 1 adds them and adds the superblock's two terms onto {@code out[o + 8s + m · rows ..+8)}.
+     */
+    static void half(Q4_Kx8 w, int b, int h, float[] wf, float[] wd, int[] wm, Q8KPairs a, int j, int[] isum, int io,
+                     float[] out, int o, int rows) {
+        int nb = w.blocks;
+        int a0 = j * nb + b, a1 = a0 + nb, a2 = a1 + nb, a3 = a2 + nb;
+        int y0 = a0 * 256 + 128 * h, y1 = a1 * 256 + 128 * h, y2 = a2 * 256 + 128 * h, y3 = a3 * 256 + 128 * h;
+        float[] y = a.floats;
+        // c{slot}{token}: [8] rows of the slot, Σ scale · nibble · y over the half for the token (exact integers)
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        for (int e = 0; e < 128; e++) {
+            FloatVector w0 = FloatVector.fromArray(F, wf, 8 * e);
+            FloatVector w1 = FloatVector.fromArray(F, wf, 1024 + 8 * e);
+            FloatVector w2 = FloatVector.fromArray(F, wf, 2048 + 8 * e);
+            FloatVector w3 = FloatVector.fromArray(F, wf, 3072 + 8 * e);
+            FloatVector x0 = FloatVector.broadcast(F, y[y0 + e]);
+            FloatVector x1 = FloatVector.broadcast(F, y[y1 + e]);
+            FloatVector x2 = FloatVector.broadcast(F, y[y2 + e]);
+            FloatVector x3 = FloatVector.broadcast(F, y[y3 + e]);
+            c00 = w0.fma(x0, c00);
+            c10 = w1.fma(x0, c10);
+            c20 = w2.fma(x0, c20);
+            c30 = w3.fma(x0, c30);
+            c01 = w0.fma(x1, c01);
+            c11 = w1.fma(x1, c11);
+            c21 = w2.fma(x1, c21);
+            c31 = w3.fma(x1, c31);
+            c02 = w0.fma(x2, c02);
+            c12 = w1.fma(x2, c12);
+            c22 = w2.fma(x2, c22);
+            c32 = w3.fma(x2, c32);
+            c03 = w0.fma(x3, c03);
+            c13 = w1.fma(x3, c13);
+            c23 = w2.fma(x3, c23);
+            c33 = w3.fma(x3, c33);
+        }
+        if (h == 0) {
+            ((IntVector) c00.convert(F2I, 0)).intoArray(isum, io);
+            ((IntVector) c10.convert(F2I, 0)).intoArray(isum, io + 8);
+            ((IntVector) c20.convert(F2I, 0)).intoArray(isum, io + 16);
+            ((IntVector) c30.convert(F2I, 0)).intoArray(isum, io + 24);
+            ((IntVector) c01.convert(F2I, 0)).intoArray(isum, io + 32);
+            ((IntVector) c11.convert(F2I, 0)).intoArray(isum, io + 40);
+            ((IntVector) c21.convert(F2I, 0)).intoArray(isum, io + 48);
+            ((IntVector) c31.convert(F2I, 0)).intoArray(isum, io + 56);
+            ((IntVector) c02.convert(F2I, 0)).intoArray(isum, io + 64);
+            ((IntVector) c12.convert(F2I, 0)).intoArray(isum, io + 72);
+            ((IntVector) c22.convert(F2I, 0)).intoArray(isum, io + 80);
+            ((IntVector) c32.convert(F2I, 0)).intoArray(isum, io + 88);
+            ((IntVector) c03.convert(F2I, 0)).intoArray(isum, io + 96);
+            ((IntVector) c13.convert(F2I, 0)).intoArray(isum, io + 104);
+            ((IntVector) c23.convert(F2I, 0)).intoArray(isum, io + 112);
+            ((IntVector) c33.convert(F2I, 0)).intoArray(isum, io + 120);
+            return;
+        }
+        int[] ys = a.sums;
+        float[] dy = a.scales;
+        FloatVector d0 = FloatVector.fromArray(F, wd, 0), m0 = FloatVector.fromArray(F, wd, 8);
+        FloatVector d1 = FloatVector.fromArray(F, wd, 16), m1 = FloatVector.fromArray(F, wd, 24);
+        FloatVector d2 = FloatVector.fromArray(F, wd, 32), m2 = FloatVector.fromArray(F, wd, 40);
+        FloatVector d3 = FloatVector.fromArray(F, wd, 48), m3 = FloatVector.fromArray(F, wd, 56);
+        int z0 = a0 * 16;
+        float e0 = dy[a0];
+        {
+            IntVector is = ((IntVector) c00.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io));
+            IntVector ms = IntVector.fromArray(I, wm, 0).mul(ys[z0]);
+            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 8 * q).mul(ys[z0 + q]));
+            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d0.mul(e0), FloatVector.fromArray(F, out, o));
+            ((FloatVector) ms.convert(I2F, 0)).fma(m0.mul(e0).neg(), acc).intoArray(out, o);
+        }
+        {
+            IntVector is = ((IntVector) c10.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 8));
+            IntVector ms = IntVector.fromArray(I, wm, 64).mul(ys[z0]);
+            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 64 + 8 * q).mul(ys[z0 + q]));
+            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d1.mul(e0), FloatVector.fromArray(F, out, o + 8));
+            ((FloatVector) ms.convert(I2F, 0)).fma(m1.mul(e0).neg(), acc).intoArray(out, o + 8);
+        }
+        {
+            IntVector is = ((IntVector) c20.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 16));
+            IntVector ms = IntVector.fromArray(I, wm, 128).mul(ys[z0]);
+            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 128 + 8 * q).mul(ys[z0 + q]));
+            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d2.mul(e0), FloatVector.fromArray(F, out, o + 16));
+            ((FloatVector) ms.convert(I2F, 0)).fma(m2.mul(e0).neg(), acc).intoArray(out, o + 16);
+        }
+        {
+            IntVector is = ((IntVector) c30.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 24));
+            IntVector ms = IntVector.fromArray(I, wm, 192).mul(ys[z0]);
+            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 192 + 8 * q).mul(ys[z0 + q]));
+            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d3.mul(e0), FloatVector.fromArray(F, out, o + 24));
+            ((FloatVector) ms.convert(I2F, 0)).fma(m3.mul(e0).neg(), acc).intoArray(out, o + 24);
+        }
+        int z1 = a1 * 16;
+        float e1 = dy[a1];
+        {
+            IntVector is = ((IntVector) c01.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 32));
+            IntVector ms = IntVector.fromArray(I, wm, 0).mul(ys[z1]);
+            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 8 * q).mul(ys[z1 + q]));
+            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d0.mul(e1), FloatVector.fromArray(F, out, o + rows));
+            ((FloatVector) ms.convert(I2F, 0)).fma(m0.mul(e1).neg(), acc).intoArray(out, o + rows);
+        }
+        {
+            IntVector is = ((IntVector) c11.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 40));
+            IntVector ms = IntVector.fromArray(I, wm, 64).mul(ys[z1]);
+            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 64 + 8 * q).mul(ys[z1 + q]));
+            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d1.mul(e1), FloatVector.fromArray(F, out, o + 8 + rows));
+            ((FloatVector) ms.convert(I2F, 0)).fma(m1.mul(e1).neg(), acc).intoArray(out, o + 8 + rows);
+        }
+        {
+            IntVector is = ((IntVector) c21.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 48));
+            IntVector ms = IntVector.fromArray(I, wm, 128).mul(ys[z1]);
+            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 128 + 8 * q).mul(ys[z1 + q]));
+            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d2.mul(e1), FloatVector.fromArray(F, out, o + 16 + rows));
+            ((FloatVector) ms.convert(I2F, 0)).fma(m2.mul(e1).neg(), acc).intoArray(out, o + 16 + rows);
+        }
+        {
+            IntVector is = ((IntVector) c31.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 56));
+            IntVector ms = IntVector.fromArray(I, wm, 192).mul(ys[z1]);
+            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 192 + 8 * q).mul(ys[z1 + q]));
+            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d3.mul(e1), FloatVector.fromArray(F, out, o + 24 + rows));
+            ((FloatVector) ms.convert(I2F, 0)).fma(m3.mul(e1).neg(), acc).intoArray(out, o + 24 + rows);
+        }
+        int z2 = a2 * 16;
+        float e2 = dy[a2];
+        {
+            IntVector is = ((IntVector) c02.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 64));
+            IntVector ms = IntVector.fromArray(I, wm, 0).mul(ys[z2]);
+            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 8 * q).mul(ys[z2 + q]));
+            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d0.mul(e2), FloatVector.fromArray(F, out, o + 2 * rows));
+            ((FloatVector) ms.convert(I2F, 0)).fma(m0.mul(e2).neg(), acc).intoArray(out, o + 2 * rows);
+        }
+        {
+            IntVector is = ((IntVector) c12.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 72));
+            IntVector ms = IntVector.fromArray(I, wm, 64).mul(ys[z2]);
+            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 64 + 8 * q).mul(ys[z2 + q]));
+            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d1.mul(e2), FloatVector.fromArray(F, out, o + 8 + 2 * rows));
+            ((FloatVector) ms.convert(I2F, 0)).fma(m1.mul(e2).neg(), acc).intoArray(out, o + 8 + 2 * rows);
+        }
+        {
+            IntVector is = ((IntVector) c22.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 80));
+            IntVector ms = IntVector.fromArray(I, wm, 128).mul(ys[z2]);
+            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 128 + 8 * q).mul(ys[z2 + q]));
+            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d2.mul(e2), FloatVector.fromArray(F, out, o + 16 + 2 * rows));
+            ((FloatVector) ms.convert(I2F, 0)).fma(m2.mul(e2).neg(), acc).intoArray(out, o + 16 + 2 * rows);
+        }
+        {
+            IntVector is = ((IntVector) c32.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 88));
+            IntVector ms = IntVector.fromArray(I, wm, 192).mul(ys[z2]);
+            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 192 + 8 * q).mul(ys[z2 + q]));
+            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d3.mul(e2), FloatVector.fromArray(F, out, o + 24 + 2 * rows));
+            ((FloatVector) ms.convert(I2F, 0)).fma(m3.mul(e2).neg(), acc).intoArray(out, o + 24 + 2 * rows);
+        }
+        int z3 = a3 * 16;
+        float e3 = dy[a3];
+        {
+            IntVector is = ((IntVector) c03.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 96));
+            IntVector ms = IntVector.fromArray(I, wm, 0).mul(ys[z3]);
+            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 8 * q).mul(ys[z3 + q]));
+            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d0.mul(e3), FloatVector.fromArray(F, out, o + 3 * rows));
+            ((FloatVector) ms.convert(I2F, 0)).fma(m0.mul(e3).neg(), acc).intoArray(out, o + 3 * rows);
+        }
+        {
+            IntVector is = ((IntVector) c13.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 104));
+            IntVector ms = IntVector.fromArray(I, wm, 64).mul(ys[z3]);
+            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 64 + 8 * q).mul(ys[z3 + q]));
+            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d1.mul(e3), FloatVector.fromArray(F, out, o + 8 + 3 * rows));
+            ((FloatVector) ms.convert(I2F, 0)).fma(m1.mul(e3).neg(), acc).intoArray(out, o + 8 + 3 * rows);
+        }
+        {
+            IntVector is = ((IntVector) c23.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 112));
+            IntVector ms = IntVector.fromArray(I, wm, 128).mul(ys[z3]);
+            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 128 + 8 * q).mul(ys[z3 + q]));
+            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d2.mul(e3), FloatVector.fromArray(F, out, o + 16 + 3 * rows));
+            ((FloatVector) ms.convert(I2F, 0)).fma(m2.mul(e3).neg(), acc).intoArray(out, o + 16 + 3 * rows);
+        }
+        {
+            IntVector is = ((IntVector) c33.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 120));
+            IntVector ms = IntVector.fromArray(I, wm, 192).mul(ys[z3]);
+            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 192 + 8 * q).mul(ys[z3 + q]));
+            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d3.mul(e3), FloatVector.fromArray(F, out, o + 24 + 3 * rows));
+            ((FloatVector) ms.convert(I2F, 0)).fma(m3.mul(e3).neg(), acc).intoArray(out, o + 24 + 3 * rows);
+        }
+    }
+}
