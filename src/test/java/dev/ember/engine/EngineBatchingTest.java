@@ -104,12 +104,13 @@ class EngineBatchingTest {
     }
 
     /**
-     * The synthetic Q4_0 and Q4_K_M models run repacked: 16 decoding sequences (and the 16 short prompts' first step)
-     * take the batched kernels ({@code Q4_0x8BatchKernel}, {@code Q4_Kx8BatchKernel}), a solo run the one-token ones.
+     * The synthetic Q4_0, Q4_K_M and Q6_K models run repacked: 16 decoding sequences (and the 16 short prompts' first step)
+     * take the batched kernels ({@code Q4_0x8BatchKernel}, {@code Q4_Kx8BatchKernel}, {@code Q6_Kx8BatchKernel}), a solo
+     * run the one-token ones.
      */
     @Test
     void sixteenConcurrentGreedyRequestsOnRepackedQuantsEqualTheirSoloOutputs() {
-        for (String name : new String[] {"synth-llama-spm-256-q4_0.gguf", "synth-llama-spm-256-q4_k_m.gguf"}) {
+        for (String name : new String[] {"synth-llama-spm-256-q4_0.gguf", "synth-llama-spm-256-q4_k_m.gguf", "synth-llama-spm-256-q6_k.gguf"}) {
             try (Model m = Model.load(Fixtures.model(name))) {
                 concurrentEqualsSolo(m, new Engine.Config(128, 16 * 128, 64, 512, 2, 16), 24, PROMPTS);
             }

@@ -81,6 +81,10 @@ public final class Matmul {
         if (w instanceof Q6_KMatrix q6 && q6.packed() != null) {
             Q6_Kx8 p = q6.packed();
             Q8KPairs a = pairs6;
+            if (n >= Q6_K_BATCH_MIN_N) {
+                applyQ6_KBatch(p, a, xq, rowBytes, n, out, outOff);
+                return;
+            }
             applyRepacked(p, a, xq, rowBytes, n, (g, t, j, o) -> Q6_Kx8Kernel.tile1(p, g, t, a, j, out, o), out, outOff);
             return;
         }
@@ -268,6 +272,13 @@ public final class Matmul {
      */
     static final int Q4_K_BATCH_MIN_N = 16;
 
+    /**
+     * The same for a repacked Q6_K matrix and {@link Q6_Kx8BatchKernel}, whose one-token kernel is the slowest per weight
+     * (KernelBench as above: n = 4 1.7-1.8 ms either way, n = 8 2.1-2.3 vs 3.1-3.2, n = 16 2.9-3.2 vs 5.9-6.0, n = 64
+     * 7.6-8.0 vs 23.5-23.8).
+     */
+    static final int Q6_K_BATCH_MIN_N = 8;
+
     /** [4 slots, 256] expanded records and [4 slots, 8] their scales, per lane ({@link Q4_0x8BatchKernel}). */
     private static final ThreadLocal<float[][]> EXPANDED =
             ThreadLocal.withInitial(() -> new float[][] {new float[4 * Q4_0x8BatchKernel.EXPANDED], new float[32]});
@@ -310,7 +321,7 @@ public final class Matmul {
         });
     }
 
-    /** A lane's scratch for {@link Q4_Kx8BatchKernel}. */
+    /** A lane's scratch for {@link Q4_Kx8BatchKernel} and {@link Q6_Kx8BatchKernel} (which leaves {@code wm} alone). */
     private static final class KScratch {
         /** [4 slots, 1024] expanded record halves, [4 slots, 16] d then dmin, [4 slots, 64] mins. */
         final float[] wf = new float[4 * Q4_Kx8BatchKernel.EXPANDED], wd = new float[64];
@@ -358,6 +369,47 @@ public final class Matmul {
                 }
                 for (int g = quads; g < to; g++) {
                     for (int j = 0; j < n; j++) Q4_Kx8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
+                }
+            }
+        });
+    }
+
+    /**
+     * {@link #applyQ4_KBatch} for a repacked Q6_K matrix ({@link Q6_Kx8BatchKernel}; the other tokens and groups through
+     * {@link Q6_Kx8Kernel#tile1}). Every output gets the bits it gets alone.
+     */
+    private void applyQ6_KBatch(Q6_Kx8 p, Q8KPairs a, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
+        a.ensure(n, p.blocks);
+        pool.forRange(n, 1, (from, to) -> {
+            for (int t = from; t < to; t++) a.fill(t, xq, t * rowBytes, p.blocks);
+        });
+        int rows = p.rows, tiles = p.tiles(), n4 = n & ~3;
+        int chunk = (Math.max(1, (p.groups + pool.threads() * 4 - 1) / (pool.threads() * 4)) + 3) & ~3;
+        pool.forRange(p.groups, chunk, (from, to) -> {
+            KScratch k = EXPANDED_K.get();
+            if (k.isum.length < 32 * n4) k.isum = new int[32 * n4];
+            float[] wf = k.wf, wd = k.wd;
+            int[] isum = k.isum;
+            for (int j = 0; j < n; j++) java.util.Arrays.fill(out, outOff + j * rows + 8 * from, outOff + j * rows + 8 * to, 0f);
+            int quads = from + ((to - from) & ~3);
+            for (int t = 0; t < tiles; t++) {
+                int b0 = t * Q6_Kx8.TILE, b1 = b0 + p.tileBlocks(t);
+                for (int g = from; g < quads; g += 4) {
+                    int o = outOff + 8 * g;
+                    for (int b = b0; b < b1; b++) {
+                        for (int h = 0; h < 2; h++) {
+                            for (int s = 0; s < 4; s++) Q6_Kx8BatchKernel.expand(p, g + s, b, h, wf, wd, s);
+                            for (int j = 0; j < n4; j += 4) {
+                                Q6_Kx8BatchKernel.half(p, b, h, wf, wd, a, j, isum, 32 * j, out, o + j * rows, rows);
+                            }
+                        }
+                    }
+                    for (int j = n4; j < n; j++) {
+                        for (int s = 0; s < 4; s++) Q6_Kx8Kernel.tile1(p, g + s, t, a, j, out, o + j * rows + 8 * s);
+                    }
+                }
+                for (int g = quads; g < to; g++) {
+                    for (int j = 0; j < n; j++) Q6_Kx8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
                 }
             }
         });

@@ -12,10 +12,10 @@ import java.lang.foreign.MemorySegment;
  *   pairs[sb·2048 + 16·m + 2i + h]   slot m = 0..127, lane i = 0..7, h = 0..1: element order.element(m, h)
  *   sums[sb·16 + s]                  the order's per-superblock sums of the bsums (order.sums)
  *   scales[sb]                       the superblock's float d
- *   floats[sb·256 + e]               Q4_K order only ({@link Q4_Kx8BatchKernel}): element
- *                                    {@link Q4_Kx8BatchKernel#element}(e) as a float
+ *   floats[sb·256 + e]               element order.expanded(e) as a float, for the batched kernels
+ *                                    ({@link Q4_Kx8BatchKernel}, {@link Q6_Kx8BatchKernel})
  * </pre>
- * 4 KB per superblock and token (Q4_K: 5 KB).
+ * 5 KB per superblock and token.
  */
 final class Q8KPairs implements PairedActivations {
     /** Which of a superblock's 256 elements each slot of a repacked kernel multiplies, and the sums it needs. */
@@ -35,6 +35,11 @@ final class Q8KPairs implements PairedActivations {
             int sum(MemorySegment xq, long bsums, int s) {
                 return s < 8 ? Bytes.i16(xq, bsums + 4 * s) + Bytes.i16(xq, bsums + 4 * s + 2) : 0;
             }
+
+            @Override
+            int expanded(int e) {
+                return Q4_Kx8BatchKernel.element(e);
+            }
         },
         /**
          * {@link Q6_Kx8Kernel}: slot m = 16Q + 4c + e, quad Q = 0..7, chunk c = 0..3, extraction e = 0..3: element
@@ -51,6 +56,11 @@ final class Q8KPairs implements PairedActivations {
             int sum(MemorySegment xq, long bsums, int s) {
                 return 32 * Bytes.i16(xq, bsums + 2 * Q6_Kx8.subBlock(s >>> 1, s & 1));
             }
+
+            @Override
+            int expanded(int e) {
+                return Q6_Kx8BatchKernel.element(e);
+            }
         };
 
         /** The element (0..255) that lane half h of slot m multiplies. */
@@ -58,11 +68,16 @@ final class Q8KPairs implements PairedActivations {
 
         /** Entry s (0..15) of a superblock's sums, from its Q8_K bsums (16 int16 sums of 16 elements at {@code bsums}). */
         abstract int sum(MemorySegment xq, long bsums, int s);
+
+        /** The element (0..255) of expanded element e of the type's batched kernel. */
+        abstract int expanded(int e);
     }
 
     private final Order order;
     /** [256] order.element(s / 2, s % 2), once. */
     private final int[] elements = new int[256];
+    /** [256] order.expanded(e), once. */
+    private final int[] expanded = new int[256];
     short[] pairs = new short[0];
     int[] sums = new int[0];
     float[] scales = new float[0];
@@ -71,6 +86,7 @@ final class Q8KPairs implements PairedActivations {
     Q8KPairs(Order order) {
         this.order = order;
         for (int s = 0; s < 256; s++) elements[s] = order.element(s >>> 1, s & 1);
+        for (int e = 0; e < 256; e++) expanded[e] = order.expanded(e);
     }
 
     @Override
@@ -80,7 +96,7 @@ final class Q8KPairs implements PairedActivations {
             scales = new float[nb];
             sums = new int[nb * 16];
             pairs = new short[nb * 2048];
-            if (order == Order.Q4_K) floats = new float[nb * 256];
+            floats = new float[nb * 256];
         }
     }
 
@@ -91,9 +107,7 @@ final class Q8KPairs implements PairedActivations {
             int sb = t * blocks + b;
             scales[sb] = Bytes.f32(xq, off);
             for (int s = 0; s < 16; s++) sums[sb * 16 + s] = order.sum(xq, off + 260, s);
-            if (order == Order.Q4_K) {
-                for (int e = 0; e < 256; e++) floats[sb * 256 + e] = Bytes.i8(xq, off + 4 + Q4_Kx8BatchKernel.element(e));
-            }
+            for (int e = 0; e < 256; e++) floats[sb * 256 + e] = Bytes.i8(xq, off + 4 + expanded[e]);
             int q = sb * 2048;
             for (int m = 0; m < 128; m++, q += 16) {
                 short lo = (short) Bytes.i8(xq, off + 4 + elements[2 * m]), hi = (short) Bytes.i8(xq, off + 4 + elements[2 * m + 1]);

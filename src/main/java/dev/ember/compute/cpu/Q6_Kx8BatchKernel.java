@@ -1,0 +1,198 @@
+package dev.ember.compute.cpu;
+
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.F2I;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The batched decode kernel of {@link Q6_Kx8} weights, as {@link Q4_Kx8BatchKernel} is for Q4_K: four groups of eight
+ * rows × four tokens per call, half a superblock at a time, with the bits of {@link Q6_Kx8Kernel#tile1} for every output.
+ *
+ * <p>A record half (quads 4h..4h+3, each two 16-element sub-blocks) is expanded once into 128 vectors of eight floats,
+ * {@code scale · (q - 32)} (at most 128 · 32 = 4096 in magnitude), in {@link #element} order; per token and quad, 32 FMAs
+ * with the token's int8 elements broadcast give the quad's {@code Σ scale · (q - 32) · y}: every partial sum is an
+ * integer of magnitude at most 32 · 4096 · 128 = 2^24, exact in a float. Converted to int, the eight quads' sums add up
+ * to tile1's {@code isum} (ggml's q - 32 taken into the weights here instead of out through the activation sums: the
+ * same integer), and {@code acc = fma(isum, d · d_y, acc)} follows as there.
+ *
+ * <p>Expanded weights: {@code wf[slot · 1024 + 8e + i]} for row 8g + i, expanded element e of the half; {@code wd[8 ·
+ * slot + i]} the row's d.
+ */
+final class Q6_Kx8BatchKernel {
+    private Q6_Kx8BatchKernel() {}
+
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+
+    /** Floats per expanded record half. */
+    static final int EXPANDED = 1024;
+
+    /**
+     * The superblock element (0..255) that expanded element e = 32Q + 8c + 2x + h of the superblock holds: quad Q, ql
+     * chunk 4Q + c, extraction x, lane half h ({@link Q6_Kx8#element}). Half h of the superblock is e = 128h .. 128h + 127;
+     * {@link Q8KPairs#floats} uses the same order.
+     */
+    static int element(int e) {
+        int q = e >>> 5, c = (e >>> 3) & 3, x = (e >>> 1) & 3, h = e & 1;
+        return Q6_Kx8.element(4 * q + c, x, h);
+    }
+
+    /** Expands half h of record (g, b) into slot {@code slot}; with h = 0 also the record's eight d. */
+    static void expand(Q6_Kx8 w, int g, int b, int h, float[] wf, float[] wd, int slot) {
+        MemorySegment pk = w.data;
+        long rec = w.offset(g, b);
+        int u = slot * EXPANDED;
+        for (int qq = 0; qq < 4; qq++) {
+            int q = 4 * h + qq;
+            // the scales of the quad's even (part 0) and odd (part 1) extractions
+            FloatVector s0 = (FloatVector) ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 16 + 16L * q, Lanes.LE)
+                    .convertShape(B2I, I, 0)).convert(I2F, 0);
+            FloatVector s1 = (FloatVector) ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 24 + 16L * q, Lanes.LE)
+                    .convertShape(B2I, I, 0)).convert(I2F, 0);
+            for (int c = 0; c < 4; c++) {
+                IntVector x = IntVector.fromMemorySegment(I, pk, rec + Q6_Kx8.QL + 32L * (4 * q + c), Lanes.LE);
+                IntVector hb = IntVector.fromMemorySegment(I, pk, rec + Q6_Kx8.QH + 32L * (2 * q + (c >>> 1)), Lanes.LE)
+                        .lanewise(LSHR, 8 * (c & 1));
+                int o = u + 8 * (32 * qq + 8 * c);
+                for (int e = 0; e < 8; e++) {   // e = 2x + lane half
+                    int x4 = 4 * (e >>> 1) + 16 * (e & 1), h2 = 2 * (e >>> 1) + 16 * (e & 1);
+                    IntVector v = x.lanewise(LSHR, x4).and(0xF).or(hb.lanewise(LSHR, h2).and(3).lanewise(LSHL, 4)).sub(32);
+                    ((FloatVector) v.convert(I2F, 0)).mul((e & 2) == 0 ? s0 : s1).intoArray(wf, o + 8 * e);
+                }
+            }
+        }
+        if (h != 0) return;
+        // the eight fp16 d to float exactly as Q6_Kx8Kernel.tile1 converts them
+        IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, pk, rec, Lanes.LE).convertShape(S2I, I, 0);
+        hd.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                .reinterpretAsInts().or(hd.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().intoArray(wd, 8 * slot);
+    }
+
+    /**
+     * Half h of superblock b (expanded in slots 0..3 = groups g..g+3) for tokens j..j+3 of {@code a}: the quads' integer
+     * sums go into {@code isum[io + 8 · (4m + s) ..]} (token j + m, slot s; h = 0 starts them), and with h = 1 the
+     * superblock's term is added onto {@code out[o + 8s + m · rows ..+8)}.
+     */
+    static void half(Q6_Kx8 w, int b, int h, float[] wf, float[] wd, Q8KPairs a, int j, int[] isum, int io,
+                     float[] out, int o, int rows) {
+        int nb = w.blocks;
+        int a0 = j * nb + b, a1 = a0 + nb, a2 = a1 + nb, a3 = a2 + nb;
+        float[] y = a.floats;
+        for (int qq = 0; qq < 4; qq++) {
+            int y0 = a0 * 256 + 128 * h + 32 * qq, y1 = a1 * 256 + 128 * h + 32 * qq;
+            int y2 = a2 * 256 + 128 * h + 32 * qq, y3 = a3 * 256 + 128 * h + 32 * qq;
+            int u = 256 * qq;
+            // c{slot}{token}: [8] rows of the slot, the quad's Σ scale · (q - 32) · y for the token (exact integers)
+            FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+            for (int e = 0; e < 32; e++) {
+                FloatVector w0 = FloatVector.fromArray(F, wf, u + 8 * e);
+                FloatVector w1 = FloatVector.fromArray(F, wf, 1024 + u + 8 * e);
+                FloatVector w2 = FloatVector.fromArray(F, wf, 2048 + u + 8 * e);
+                FloatVector w3 = FloatVector.fromArray(F, wf, 3072 + u + 8 * e);
+                FloatVector x0 = FloatVector.broadcast(F, y[y0 + e]);
+                FloatVector x1 = FloatVector.broadcast(F, y[y1 + e]);
+                FloatVector x2 = FloatVector.broadcast(F, y[y2 + e]);
+                FloatVector x3 = FloatVector.broadcast(F, y[y3 + e]);
+                c00 = w0.fma(x0, c00);
+                c10 = w1.fma(x0, c10);
+                c20 = w2.fma(x0, c20);
+                c30 = w3.fma(x0, c30);
+                c01 = w0.fma(x1, c01);
+                c11 = w1.fma(x1, c11);
+                c21 = w2.fma(x1, c21);
+                c31 = w3.fma(x1, c31);
+                c02 = w0.fma(x2, c02);
+                c12 = w1.fma(x2, c12);
+                c22 = w2.fma(x2, c22);
+                c32 = w3.fma(x2, c32);
+                c03 = w0.fma(x3, c03);
+                c13 = w1.fma(x3, c13);
+                c23 = w2.fma(x3, c23);
+                c33 = w3.fma(x3, c33);
+            }
+            if (h == 0 && qq == 0) {
+                ((IntVector) c00.convert(F2I, 0)).intoArray(isum, io);
+                ((IntVector) c10.convert(F2I, 0)).intoArray(isum, io + 8);
+                ((IntVector) c20.convert(F2I, 0)).intoArray(isum, io + 16);
+                ((IntVector) c30.convert(F2I, 0)).intoArray(isum, io + 24);
+                ((IntVector) c01.convert(F2I, 0)).intoArray(isum, io + 32);
+                ((IntVector) c11.convert(F2I, 0)).intoArray(isum, io + 40);
+                ((IntVector) c21.convert(F2I, 0)).intoArray(isum, io + 48);
+                ((IntVector) c31.convert(F2I, 0)).intoArray(isum, io + 56);
+                ((IntVector) c02.convert(F2I, 0)).intoArray(isum, io + 64);
+                ((IntVector) c12.convert(F2I, 0)).intoArray(isum, io + 72);
+                ((IntVector) c22.convert(F2I, 0)).intoArray(isum, io + 80);
+                ((IntVector) c32.convert(F2I, 0)).intoArray(isum, io + 88);
+                ((IntVector) c03.convert(F2I, 0)).intoArray(isum, io + 96);
+                ((IntVector) c13.convert(F2I, 0)).intoArray(isum, io + 104);
+                ((IntVector) c23.convert(F2I, 0)).intoArray(isum, io + 112);
+                ((IntVector) c33.convert(F2I, 0)).intoArray(isum, io + 120);
+            } else {
+                ((IntVector) c00.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io)).intoArray(isum, io);
+                ((IntVector) c10.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 8)).intoArray(isum, io + 8);
+                ((IntVector) c20.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 16)).intoArray(isum, io + 16);
+                ((IntVector) c30.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 24)).intoArray(isum, io + 24);
+                ((IntVector) c01.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 32)).intoArray(isum, io + 32);
+                ((IntVector) c11.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 40)).intoArray(isum, io + 40);
+                ((IntVector) c21.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 48)).intoArray(isum, io + 48);
+                ((IntVector) c31.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 56)).intoArray(isum, io + 56);
+                ((IntVector) c02.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 64)).intoArray(isum, io + 64);
+                ((IntVector) c12.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 72)).intoArray(isum, io + 72);
+                ((IntVector) c22.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 80)).intoArray(isum, io + 80);
+                ((IntVector) c32.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 88)).intoArray(isum, io + 88);
+                ((IntVector) c03.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 96)).intoArray(isum, io + 96);
+                ((IntVector) c13.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 104)).intoArray(isum, io + 104);
+                ((IntVector) c23.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 112)).intoArray(isum, io + 112);
+                ((IntVector) c33.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 120)).intoArray(isum, io + 120);
+            }
+        }
+        if (h == 0) return;
+        float[] dy = a.scales;
+        float e0 = dy[a0];
+        float e1 = dy[a1];
+        float e2 = dy[a2];
+        float e3 = dy[a3];
+        ((FloatVector) IntVector.fromArray(I, isum, io).convert(I2F, 0))
+                .fma(FloatVector.fromArray(F, wd, 0).mul(e0), FloatVector.fromArray(F, out, o)).intoArray(out, o);
+        ((FloatVector) IntVector.fromArray(I, isum, io + 8).convert(I2F, 0))
+                .fma(FloatVector.fromArray(F, wd, 8).mul(e0), FloatVector.fromArray(F, out, o + 8)).intoArray(out, o + 8);
+        ((FloatVector) IntVector.fromArray(I, isum, io + 16).convert(I2F, 0))
+                .fma(FloatVector.fromArray(F, wd, 16).mul(e0), FloatVector.fromArray(F, out, o + 16)).intoArray(out, o + 16);
+        ((FloatVector) IntVector.fromArray(I, isum, io + 24).convert(I2F, 0))
+                .fma(FloatVector.fromArray(F, wd, 24).mul(e0), FloatVector.fromArray(F, out, o + 24)).intoArray(out, o + 24);
+        ((FloatVector) IntVector.fromArray(I, isum, io + 32).convert(I2F, 0))
+                .fma(FloatVector.fromArray(F, wd, 0).mul(e1), FloatVector.fromArray(F, out, o + rows)).intoArray(out, o + rows);
+        ((FloatVector) IntVector.fromArray(I, isum, io + 40).convert(I2F, 0))
+                .fma(FloatVector.fromArray(F, wd, 8).mul(e1), FloatVector.fromArray(F, out, o + 8 + rows)).intoArray(out, o + 8 + rows);
+        ((FloatVector) IntVector.fromArray(I, isum, io + 48).convert(I2F, 0))
+                .fma(FloatVector.fromArray(F, wd, 16).mul(e1), FloatVector.fromArray(F, out, o + 16 + rows)).intoArray(out, o + 16 + rows);
+        ((FloatVector) IntVector.fromArray(I, isum, io + 56).convert(I2F, 0))
+                .fma(FloatVector.fromArray(F, wd, 24).mul(e1), FloatVector.fromArray(F, out, o + 24 + rows)).intoArray(out, o + 24 + rows);
+        ((FloatVector) IntVector.fromArray(I, isum, io + 64).convert(I2F, 0))
+                .fma(FloatVector.fromArray(F, wd, 0).mul(e2), FloatVector.fromArray(F, out, o + 2 * rows)).intoArray(out, o + 2 * rows);
+        ((FloatVector) IntVector.fromArray(I, isum, io + 72).convert(I2F, 0))
+                .fma(FloatVector.fromArray(F, wd, 8).mul(e2), FloatVector.fromArray(F, out, o + 8 + 2 * rows)).intoArray(out, o + 8 + 2 * rows);
+        ((FloatVector) IntVector.fromArray(I, isum, io + 80).convert(I2F, 0))
+                .fma(FloatVector.fromArray(F, wd, 16).mul(e2), FloatVector.fromArray(F, out, o + 16 + 2 * rows)).intoArray(out, o + 16 + 2 * rows);
+        ((FloatVector) IntVector.fromArray(I, isum, io + 88).convert(I2F, 0))
+                .fma(FloatVector.fromArray(F, wd, 24).mul(e2), FloatVector.fromArray(F, out, o + 24 + 2 * rows)).intoArray(out, o + 24 + 2 * rows);
+        ((FloatVector) IntVector.fromArray(I, isum, io + 96).convert(I2F, 0))
+                .fma(FloatVector.fromArray(F, wd, 0).mul(e3), FloatVector.fromArray(F, out, o + 3 * rows)).intoArray(out, o + 3 * rows);
+        ((FloatVector) IntVector.fromArray(I, isum, io + 104).convert(I2F, 0))
+                .fma(FloatVector.fromArray(F, wd, 8).mul(e3), FloatVector.fromArray(F, out, o + 8 + 3 * rows)).intoArray(out, o + 8 + 3 * rows);
+        ((FloatVector) IntVector.fromArray(I, isum, io + 112).convert(I2F, 0))
+                .fma(FloatVector.fromArray(F, wd, 16).mul(e3), FloatVector.fromArray(F, out, o + 16 + 3 * rows)).intoArray(out, o + 16 + 3 * rows);
+        ((FloatVector) IntVector.fromArray(I, isum, io + 120).convert(I2F, 0))
+                .fma(FloatVector.fromArray(F, wd, 24).mul(e3), FloatVector.fromArray(F, out, o + 24 + 3 * rows)).intoArray(out, o + 24 + 3 * rows);
+    }
+}
