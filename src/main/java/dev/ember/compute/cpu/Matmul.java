@@ -62,7 +62,10 @@ public final class Matmul {
             Q4_0x8 p = q4.packed();
             Q8Pairs a = pairs;
             if (n >= Q4_0_BATCH_MIN_N) {
-                applyQ4_0Batch(p, a, xq, rowBytes, n, out, outOff);
+                applyBatch(p, a, xq, rowBytes, n, 1,
+                        (k, g, b, part, slot) -> Q4_0x8BatchKernel.expand(p, g, b, k.wf, k.wd, slot),
+                        (k, b, part, j, o) -> Q4_0x8BatchKernel.block(p, b, k.wf, k.wd, a, j, out, o, rows),
+                        (g, t, j, o) -> Q4_0x8Kernel.tile1(p, g, t, a, j, out, o), out, outOff);
                 return;
             }
             applyRepacked(p, a, xq, rowBytes, n, (g, t, j, o) -> Q4_0x8Kernel.tile1(p, g, t, a, j, out, o), out, outOff);
@@ -72,7 +75,13 @@ public final class Matmul {
             Q4_Kx8 p = q4k.packed();
             Q8KPairs a = pairsK;
             if (n >= Q4_K_BATCH_MIN_N) {
-                applyQ4_KBatch(p, a, xq, rowBytes, n, out, outOff);
+                applyBatch(p, a, xq, rowBytes, n, 2,
+                        (k, g, b, h, slot) -> Q4_Kx8BatchKernel.expand(p, g, b, h, k.wf, k.wd, k.wm, slot),
+                        (k, b, h, j, o) -> {
+                            Q4_Kx8BatchKernel.half(p, b, h, k.wf, a, j, k.isum, 32 * j);
+                            if (h == 1) Q4_Kx8BatchKernel.finish(p, b, k.wd, k.wm, a, j, k.isum, 32 * j, out, o, rows);
+                        },
+                        (g, t, j, o) -> Q4_Kx8Kernel.tile1(p, g, t, a, j, out, o), out, outOff);
                 return;
             }
             applyRepacked(p, a, xq, rowBytes, n, (g, t, j, o) -> Q4_Kx8Kernel.tile1(p, g, t, a, j, out, o), out, outOff);
@@ -82,7 +91,13 @@ public final class Matmul {
             Q6_Kx8 p = q6.packed();
             Q8KPairs a = pairs6;
             if (n >= Q6_K_BATCH_MIN_N) {
-                applyQ6_KBatch(p, a, xq, rowBytes, n, out, outOff);
+                applyBatch(p, a, xq, rowBytes, n, 2,
+                        (k, g, b, h, slot) -> Q6_Kx8BatchKernel.expand(p, g, b, h, k.wf, k.wd, slot),
+                        (k, b, h, j, o) -> {
+                            Q6_Kx8BatchKernel.half(p, b, h, k.wf, a, j, k.isum, 32 * j);
+                            if (h == 1) Q6_Kx8BatchKernel.finish(p, b, k.wd, a, j, k.isum, 32 * j, out, o, rows);
+                        },
+                        (g, t, j, o) -> Q6_Kx8Kernel.tile1(p, g, t, a, j, out, o), out, outOff);
                 return;
             }
             applyRepacked(p, a, xq, rowBytes, n, (g, t, j, o) -> Q6_Kx8Kernel.tile1(p, g, t, a, j, out, o), out, outOff);
@@ -235,7 +250,7 @@ public final class Matmul {
      * a range of 8-row groups, its outputs zeroed, tile by tile (each tile of every group one sequential stream of
      * weights), every token of a tile while its weights are in L1. (A Q4_0 kernel that unpacked each record once for four
      * tokens in 16-bit lanes was measured no faster per token than four one-token calls, KernelBench n=4 and 16, and was
-     * removed: perf/RESULTS.md, eleventh session; {@link #applyQ4_0Batch} shares the unpacking as floats instead.)
+     * removed: perf/RESULTS.md, eleventh session; {@link #applyBatch} shares the unpacking as floats instead.)
      */
     private void applyRepacked(RowGroups8 p, PairedActivations a, MemorySegment xq, long rowBytes, int n, TokenTile kernel,
                                float[] out, int outOff) {
@@ -279,137 +294,68 @@ public final class Matmul {
      */
     static final int Q6_K_BATCH_MIN_N = 8;
 
-    /** [4 slots, 256] expanded records and [4 slots, 8] their scales, per lane ({@link Q4_0x8BatchKernel}). */
-    private static final ThreadLocal<float[][]> EXPANDED =
-            ThreadLocal.withInitial(() -> new float[][] {new float[4 * Q4_0x8BatchKernel.EXPANDED], new float[32]});
-
-    /**
-     * Four or more activation rows against a repacked Q4_0 matrix: per lane a range of 8-row groups, tile by tile, four
-     * groups at a time; each of their records expanded once ({@link Q4_0x8BatchKernel#expand}), then every four tokens
-     * through {@link Q4_0x8BatchKernel#block}. The tokens past a multiple of four, and the groups past a multiple of
-     * four, run {@link Q4_0x8Kernel#tile1}: every output gets the bits it gets alone, blocks added in order.
-     */
-    private void applyQ4_0Batch(Q4_0x8 p, Q8Pairs a, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
-        a.ensure(n, p.blocks);
-        pool.forRange(n, 1, (from, to) -> {
-            for (int t = from; t < to; t++) a.fill(t, xq, t * rowBytes, p.blocks);
-        });
-        int rows = p.rows, tiles = p.tiles(), n4 = n & ~3;
-        // chunks of whole 4-group quads, a few per lane
-        int chunk = (Math.max(1, (p.groups + pool.threads() * 4 - 1) / (pool.threads() * 4)) + 3) & ~3;
-        pool.forRange(p.groups, chunk, (from, to) -> {
-            float[][] scratch = EXPANDED.get();
-            float[] wf = scratch[0], wd = scratch[1];
-            for (int j = 0; j < n; j++) java.util.Arrays.fill(out, outOff + j * rows + 8 * from, outOff + j * rows + 8 * to, 0f);
-            int quads = from + ((to - from) & ~3);
-            for (int t = 0; t < tiles; t++) {
-                int b0 = t * Q4_0x8.TILE, b1 = b0 + p.tileBlocks(t);
-                for (int g = from; g < quads; g += 4) {
-                    int o = outOff + 8 * g;
-                    for (int b = b0; b < b1; b++) {
-                        for (int s = 0; s < 4; s++) Q4_0x8BatchKernel.expand(p, g + s, b, wf, wd, s);
-                        for (int j = 0; j < n4; j += 4) Q4_0x8BatchKernel.block(p, b, wf, wd, a, j, out, o + j * rows, rows);
-                    }
-                    for (int j = n4; j < n; j++) {
-                        for (int s = 0; s < 4; s++) Q4_0x8Kernel.tile1(p, g + s, t, a, j, out, o + j * rows + 8 * s);
-                    }
-                }
-                for (int g = quads; g < to; g++) {
-                    for (int j = 0; j < n; j++) Q4_0x8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
-                }
-            }
-        });
-    }
-
-    /** A lane's scratch for {@link Q4_Kx8BatchKernel} and {@link Q6_Kx8BatchKernel} (which leaves {@code wm} alone). */
-    private static final class KScratch {
-        /** [4 slots, 1024] expanded record halves, [4 slots, 16] d then dmin, [4 slots, 64] mins. */
-        final float[] wf = new float[4 * Q4_Kx8BatchKernel.EXPANDED], wd = new float[64];
+    /** A lane's scratch for the batched kernels. */
+    private static final class BatchScratch {
+        /** [4 slots, 256] expanded Q4_0 records, or [4 slots, 1024] expanded Q4_K / Q6_K record halves. */
+        final float[] wf = new float[4 * Math.max(Q4_0x8BatchKernel.EXPANDED,
+                Math.max(Q4_Kx8BatchKernel.EXPANDED, Q6_Kx8BatchKernel.EXPANDED))];
+        /** [4 slots, 8] d (Q4_0, Q6_K), or [4 slots, 16] d then dmin (Q4_K). */
+        final float[] wd = new float[64];
+        /** [4 slots, 64] Q4_K's sub-block mins. */
         final int[] wm = new int[256];
-        /** [quads of tokens][4 tokens][4 slots][8] the first halves' integer sums. */
+        /** [n / 4 token quads][4 tokens][4 slots][8] the K-quants' integer sums, carried from a superblock's first half. */
         int[] isum = new int[0];
     }
 
-    private static final ThreadLocal<KScratch> EXPANDED_K = ThreadLocal.withInitial(KScratch::new);
+    private static final ThreadLocal<BatchScratch> BATCH_SCRATCH = ThreadLocal.withInitial(BatchScratch::new);
 
-    /**
-     * {@link #applyQ4_0Batch} for a repacked Q4_K matrix: per four groups and superblock, each record half expanded once
-     * ({@link Q4_Kx8BatchKernel#expand}) and run for every four tokens ({@link Q4_Kx8BatchKernel#half}); the other tokens
-     * and groups through {@link Q4_Kx8Kernel#tile1}. Every output gets the bits it gets alone.
-     */
-    private void applyQ4_KBatch(Q4_Kx8 p, Q8KPairs a, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
-        a.ensure(n, p.blocks);
-        pool.forRange(n, 1, (from, to) -> {
-            for (int t = from; t < to; t++) a.fill(t, xq, t * rowBytes, p.blocks);
-        });
-        int rows = p.rows, tiles = p.tiles(), n4 = n & ~3;
-        int chunk = (Math.max(1, (p.groups + pool.threads() * 4 - 1) / (pool.threads() * 4)) + 3) & ~3;
-        pool.forRange(p.groups, chunk, (from, to) -> {
-            KScratch k = EXPANDED_K.get();
-            if (k.isum.length < 32 * n4) k.isum = new int[32 * n4];
-            float[] wf = k.wf, wd = k.wd;
-            int[] wm = k.wm, isum = k.isum;
-            for (int j = 0; j < n; j++) java.util.Arrays.fill(out, outOff + j * rows + 8 * from, outOff + j * rows + 8 * to, 0f);
-            int quads = from + ((to - from) & ~3);
-            for (int t = 0; t < tiles; t++) {
-                int b0 = t * Q4_Kx8.TILE, b1 = b0 + p.tileBlocks(t);
-                for (int g = from; g < quads; g += 4) {
-                    int o = outOff + 8 * g;
-                    for (int b = b0; b < b1; b++) {
-                        for (int h = 0; h < 2; h++) {
-                            for (int s = 0; s < 4; s++) Q4_Kx8BatchKernel.expand(p, g + s, b, h, wf, wd, wm, s);
-                            for (int j = 0; j < n4; j += 4) {
-                                Q4_Kx8BatchKernel.half(p, b, h, wf, wd, wm, a, j, isum, 32 * j, out, o + j * rows, rows);
-                            }
-                        }
-                    }
-                    for (int j = n4; j < n; j++) {
-                        for (int s = 0; s < 4; s++) Q4_Kx8Kernel.tile1(p, g + s, t, a, j, out, o + j * rows + 8 * s);
-                    }
-                }
-                for (int g = quads; g < to; g++) {
-                    for (int j = 0; j < n; j++) Q4_Kx8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
-                }
-            }
-        });
+    /** Expands part {@code part} of record (g, b) into slot {@code slot} of a lane's scratch. */
+    private interface RecordExpand {
+        void run(BatchScratch k, int g, int b, int part, int slot);
+    }
+
+    /** Runs tokens j..j+3 against part {@code part} of block b of the four expanded slots, outputs from o. */
+    private interface QuadKernel {
+        void run(BatchScratch k, int b, int part, int j, int o);
     }
 
     /**
-     * {@link #applyQ4_KBatch} for a repacked Q6_K matrix ({@link Q6_Kx8BatchKernel}; the other tokens and groups through
-     * {@link Q6_Kx8Kernel#tile1}). Every output gets the bits it gets alone.
+     * Enough activation rows against a repacked matrix for its batched kernel ({@link Q4_0x8BatchKernel},
+     * {@link Q4_Kx8BatchKernel}, {@link Q6_Kx8BatchKernel}): per lane a range of 8-row groups, tile by tile, four groups
+     * at a time; each of their records expanded once per part (Q4_0 1, the K-quants' two halves) and run for every four
+     * tokens. The tokens past a multiple of four, and the groups past a multiple of four, run the one-token kernel:
+     * every output gets the bits it gets alone, blocks added in order.
      */
-    private void applyQ6_KBatch(Q6_Kx8 p, Q8KPairs a, MemorySegment xq, long rowBytes, int n, float[] out, int outOff) {
+    private void applyBatch(RowGroups8 p, PairedActivations a, MemorySegment xq, long rowBytes, int n, int parts,
+                            RecordExpand expand, QuadKernel quad, TokenTile one, float[] out, int outOff) {
         a.ensure(n, p.blocks);
         pool.forRange(n, 1, (from, to) -> {
             for (int t = from; t < to; t++) a.fill(t, xq, t * rowBytes, p.blocks);
         });
-        int rows = p.rows, tiles = p.tiles(), n4 = n & ~3;
+        int rows = p.rows, tiles = p.tiles(), n4 = n & ~3, tile = p.layout.tile();
+        // chunks of whole 4-group quads, a few per lane
         int chunk = (Math.max(1, (p.groups + pool.threads() * 4 - 1) / (pool.threads() * 4)) + 3) & ~3;
         pool.forRange(p.groups, chunk, (from, to) -> {
-            KScratch k = EXPANDED_K.get();
+            BatchScratch k = BATCH_SCRATCH.get();
             if (k.isum.length < 32 * n4) k.isum = new int[32 * n4];
-            float[] wf = k.wf, wd = k.wd;
-            int[] isum = k.isum;
             for (int j = 0; j < n; j++) java.util.Arrays.fill(out, outOff + j * rows + 8 * from, outOff + j * rows + 8 * to, 0f);
             int quads = from + ((to - from) & ~3);
             for (int t = 0; t < tiles; t++) {
-                int b0 = t * Q6_Kx8.TILE, b1 = b0 + p.tileBlocks(t);
+                int b0 = t * tile, b1 = b0 + p.tileBlocks(t);
                 for (int g = from; g < quads; g += 4) {
                     int o = outOff + 8 * g;
                     for (int b = b0; b < b1; b++) {
-                        for (int h = 0; h < 2; h++) {
-                            for (int s = 0; s < 4; s++) Q6_Kx8BatchKernel.expand(p, g + s, b, h, wf, wd, s);
-                            for (int j = 0; j < n4; j += 4) {
-                                Q6_Kx8BatchKernel.half(p, b, h, wf, wd, a, j, isum, 32 * j, out, o + j * rows, rows);
-                            }
+                        for (int part = 0; part < parts; part++) {
+                            for (int s = 0; s < 4; s++) expand.run(k, g + s, b, part, s);
+                            for (int j = 0; j < n4; j += 4) quad.run(k, b, part, j, o + j * rows);
                         }
                     }
                     for (int j = n4; j < n; j++) {
-                        for (int s = 0; s < 4; s++) Q6_Kx8Kernel.tile1(p, g + s, t, a, j, out, o + j * rows + 8 * s);
+                        for (int s = 0; s < 4; s++) one.run(g + s, t, j, o + j * rows + 8 * s);
                     }
                 }
                 for (int g = quads; g < to; g++) {
-                    for (int j = 0; j < n; j++) Q6_Kx8Kernel.tile1(p, g, t, a, j, out, outOff + j * rows + 8 * g);
+                    for (int j = 0; j < n; j++) one.run(g, t, j, outOff + j * rows + 8 * g);
                 }
             }
         });

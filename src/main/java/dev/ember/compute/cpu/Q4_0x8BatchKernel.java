@@ -45,11 +45,17 @@ final class Q4_0x8BatchKernel {
         MemorySegment pk = w.data;
         long p = w.offset(g, b);
         int u = slot * EXPANDED;
+        // written out per chunk: no vector may stay live across a loop (Lanes)
         for (int c = 0; c < 4; c++) {
             IntVector x = IntVector.fromMemorySegment(I, pk, p + 16 + 32 * c, Lanes.LE);
-            for (int q = 0; q < 8; q++) {
-                ((FloatVector) x.lanewise(LSHR, 4 * q).and(0xF).convert(I2F, 0)).intoArray(wf, u + 64 * c + 8 * q);
-            }
+            ((FloatVector) x.and(0xF).convert(I2F, 0)).intoArray(wf, u + 64 * c);
+            ((FloatVector) x.lanewise(LSHR, 4).and(0xF).convert(I2F, 0)).intoArray(wf, u + 64 * c + 8);
+            ((FloatVector) x.lanewise(LSHR, 8).and(0xF).convert(I2F, 0)).intoArray(wf, u + 64 * c + 16);
+            ((FloatVector) x.lanewise(LSHR, 12).and(0xF).convert(I2F, 0)).intoArray(wf, u + 64 * c + 24);
+            ((FloatVector) x.lanewise(LSHR, 16).and(0xF).convert(I2F, 0)).intoArray(wf, u + 64 * c + 32);
+            ((FloatVector) x.lanewise(LSHR, 20).and(0xF).convert(I2F, 0)).intoArray(wf, u + 64 * c + 40);
+            ((FloatVector) x.lanewise(LSHR, 24).and(0xF).convert(I2F, 0)).intoArray(wf, u + 64 * c + 48);
+            ((FloatVector) x.lanewise(LSHR, 28).and(0xF).convert(I2F, 0)).intoArray(wf, u + 64 * c + 56);
         }
         // the eight fp16 scales to float exactly as Q4_0x8Kernel.tile1 converts them
         IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, pk, p, Lanes.LE).convertShape(S2I, I, 0);

@@ -49,33 +49,40 @@ final class Q4_Kx8BatchKernel {
 
     /**
      * Expands half h of record (g, b) into slot {@code slot}; with h = 0 also the record's d, dmin and mins (which
-     * stay valid for h = 1).
+     * stay valid for h = 1). One call per chunk: with the whole half in one method C2 ran out of its inlining budget
+     * and left the Vector API's loads as calls into their Java fallbacks (2-8x slower, KernelBench).
      */
     static void expand(Q4_Kx8 w, int g, int b, int h, float[] wf, float[] wd, int[] wm, int slot) {
         MemorySegment pk = w.data;
         long rec = w.offset(g, b);
-        int u = slot * EXPANDED;
-        for (int pp = 0; pp < 2; pp++) {
-            int p = 2 * h + pp;
-            FloatVector lo = (FloatVector) ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 32 + 16 * p, Lanes.LE)
-                    .convertShape(B2I, I, 0)).convert(I2F, 0);
-            FloatVector hi = (FloatVector) ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 40 + 16 * p, Lanes.LE)
-                    .convertShape(B2I, I, 0)).convert(I2F, 0);
-            for (int k = 0; k < 8; k++) {
-                IntVector x = IntVector.fromMemorySegment(I, pk, rec + 160 + 256L * p + 32L * k, Lanes.LE);
-                int o = u + 8 * (64 * pp + 8 * k);
-                for (int q = 0; q < 8; q += 2) {
-                    ((FloatVector) x.lanewise(LSHR, 4 * q).and(0xF).convert(I2F, 0)).mul(lo).intoArray(wf, o + 8 * q);
-                    ((FloatVector) x.lanewise(LSHR, 4 * q + 4).and(0xF).convert(I2F, 0)).mul(hi).intoArray(wf, o + 8 * q + 8);
-                }
-            }
-        }
-        if (h != 0) return;
+        for (int ck = 0; ck < 16; ck++) chunk(pk, rec, 2 * h + (ck >>> 3), ck & 7, wf, slot * EXPANDED + 8 * (64 * (ck >>> 3) + 8 * (ck & 7)));
+        if (h == 0) scales(pk, rec, wd, wm, slot);
+    }
+
+    /** Chunk k of pair p of the record at {@code rec}: its eight nibbles per row times their sub-block's scale, at wf[o ..]. */
+    private static void chunk(MemorySegment pk, long rec, int p, int k, float[] wf, int o) {
+        // the scales of sub-blocks 2p (low nibbles) and 2p + 1 (high nibbles)
+        FloatVector lo = (FloatVector) ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 32 + 16 * p, Lanes.LE)
+                .convertShape(B2I, I, 0)).convert(I2F, 0);
+        FloatVector hi = (FloatVector) ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 40 + 16 * p, Lanes.LE)
+                .convertShape(B2I, I, 0)).convert(I2F, 0);
+        IntVector x = IntVector.fromMemorySegment(I, pk, rec + 160 + 256L * p + 32L * k, Lanes.LE);
+        ((FloatVector) x.and(0xF).convert(I2F, 0)).mul(lo).intoArray(wf, o);
+        ((FloatVector) x.lanewise(LSHR, 4).and(0xF).convert(I2F, 0)).mul(hi).intoArray(wf, o + 8);
+        ((FloatVector) x.lanewise(LSHR, 8).and(0xF).convert(I2F, 0)).mul(lo).intoArray(wf, o + 16);
+        ((FloatVector) x.lanewise(LSHR, 12).and(0xF).convert(I2F, 0)).mul(hi).intoArray(wf, o + 24);
+        ((FloatVector) x.lanewise(LSHR, 16).and(0xF).convert(I2F, 0)).mul(lo).intoArray(wf, o + 32);
+        ((FloatVector) x.lanewise(LSHR, 20).and(0xF).convert(I2F, 0)).mul(hi).intoArray(wf, o + 40);
+        ((FloatVector) x.lanewise(LSHR, 24).and(0xF).convert(I2F, 0)).mul(lo).intoArray(wf, o + 48);
+        ((FloatVector) x.lanewise(LSHR, 28).and(0xF).convert(I2F, 0)).mul(hi).intoArray(wf, o + 56);
+    }
+
+    /** The record's mins (as ints) and its d and dmin (to float exactly as Q4_Kx8Kernel.tile1 converts them). */
+    private static void scales(MemorySegment pk, long rec, float[] wd, int[] wm, int slot) {
         for (int j = 0; j < 8; j++) {
             ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 96 + 8 * j, Lanes.LE).convertShape(B2I, I, 0))
                     .intoArray(wm, 64 * slot + 8 * j);
         }
-        // d and dmin to float exactly as Q4_Kx8Kernel.tile1 converts them
         for (int f = 0; f < 2; f++) {
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, pk, rec + 16 * f, Lanes.LE).convertShape(S2I, I, 0);
             hd.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
@@ -84,12 +91,12 @@ final class Q4_Kx8BatchKernel {
     }
 
     /**
-     * Half h of superblock b (expanded in slots 0..3 = groups g..g+3) for tokens j..j+3 of {@code a}. h = 0 stores the
-     * half sums as ints in {@code isum[(4m + s) · 8 ..]} (token j + m, slot s, relative to the quad's base {@code io});
-     * h = 1 adds them and adds the superblock's two terms onto {@code out[o + 8s + m · rows ..+8)}.
+     * Half h of superblock b (expanded in slots 0..3 = groups g..g+3) for tokens j..j+3 of {@code a}: h = 0 stores the
+     * half's integer sums in {@code isum[io + 8 · (4m + s) ..]} (token j + m, slot s), h = 1 adds its own; then
+     * {@link #finish}. (Two methods: in one, C1 ran out of virtual registers compiling it with a profile, and the C2 code
+     * made without one ran 3-8x slower.)
      */
-    static void half(Q4_Kx8 w, int b, int h, float[] wf, float[] wd, int[] wm, Q8KPairs a, int j, int[] isum, int io,
-                     float[] out, int o, int rows) {
+    static void half(Q4_Kx8 w, int b, int h, float[] wf, Q8KPairs a, int j, int[] isum, int io) {
         int nb = w.blocks;
         int a0 = j * nb + b, a1 = a0 + nb, a2 = a1 + nb, a3 = a2 + nb;
         int y0 = a0 * 256 + 128 * h, y1 = a1 * 256 + 128 * h, y2 = a2 * 256 + 128 * h, y3 = a3 * 256 + 128 * h;
@@ -141,131 +148,43 @@ final class Q4_Kx8BatchKernel {
             ((IntVector) c33.convert(F2I, 0)).intoArray(isum, io + 120);
             return;
         }
+        ((IntVector) c00.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io)).intoArray(isum, io);
+        ((IntVector) c10.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 8)).intoArray(isum, io + 8);
+        ((IntVector) c20.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 16)).intoArray(isum, io + 16);
+        ((IntVector) c30.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 24)).intoArray(isum, io + 24);
+        ((IntVector) c01.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 32)).intoArray(isum, io + 32);
+        ((IntVector) c11.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 40)).intoArray(isum, io + 40);
+        ((IntVector) c21.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 48)).intoArray(isum, io + 48);
+        ((IntVector) c31.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 56)).intoArray(isum, io + 56);
+        ((IntVector) c02.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 64)).intoArray(isum, io + 64);
+        ((IntVector) c12.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 72)).intoArray(isum, io + 72);
+        ((IntVector) c22.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 80)).intoArray(isum, io + 80);
+        ((IntVector) c32.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 88)).intoArray(isum, io + 88);
+        ((IntVector) c03.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 96)).intoArray(isum, io + 96);
+        ((IntVector) c13.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 104)).intoArray(isum, io + 104);
+        ((IntVector) c23.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 112)).intoArray(isum, io + 112);
+        ((IntVector) c33.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 120)).intoArray(isum, io + 120);
+    }
+
+    /**
+     * Superblock b's two terms for tokens j..j+3 and the four slots, once {@link #half} has put its integer sums (both
+     * halves) in {@code isum}: as tile1 adds them, onto {@code out[o + 8s + m · rows ..+8)}.
+     */
+    static void finish(Q4_Kx8 w, int b, float[] wd, int[] wm, Q8KPairs a, int j, int[] isum, int io, float[] out, int o,
+                       int rows) {
         int[] ys = a.sums;
         float[] dy = a.scales;
-        FloatVector d0 = FloatVector.fromArray(F, wd, 0), m0 = FloatVector.fromArray(F, wd, 8);
-        FloatVector d1 = FloatVector.fromArray(F, wd, 16), m1 = FloatVector.fromArray(F, wd, 24);
-        FloatVector d2 = FloatVector.fromArray(F, wd, 32), m2 = FloatVector.fromArray(F, wd, 40);
-        FloatVector d3 = FloatVector.fromArray(F, wd, 48), m3 = FloatVector.fromArray(F, wd, 56);
-        int z0 = a0 * 16;
-        float e0 = dy[a0];
-        {
-            IntVector is = ((IntVector) c00.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io));
-            IntVector ms = IntVector.fromArray(I, wm, 0).mul(ys[z0]);
-            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 8 * q).mul(ys[z0 + q]));
-            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d0.mul(e0), FloatVector.fromArray(F, out, o));
-            ((FloatVector) ms.convert(I2F, 0)).fma(m0.mul(e0).neg(), acc).intoArray(out, o);
-        }
-        {
-            IntVector is = ((IntVector) c10.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 8));
-            IntVector ms = IntVector.fromArray(I, wm, 64).mul(ys[z0]);
-            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 64 + 8 * q).mul(ys[z0 + q]));
-            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d1.mul(e0), FloatVector.fromArray(F, out, o + 8));
-            ((FloatVector) ms.convert(I2F, 0)).fma(m1.mul(e0).neg(), acc).intoArray(out, o + 8);
-        }
-        {
-            IntVector is = ((IntVector) c20.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 16));
-            IntVector ms = IntVector.fromArray(I, wm, 128).mul(ys[z0]);
-            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 128 + 8 * q).mul(ys[z0 + q]));
-            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d2.mul(e0), FloatVector.fromArray(F, out, o + 16));
-            ((FloatVector) ms.convert(I2F, 0)).fma(m2.mul(e0).neg(), acc).intoArray(out, o + 16);
-        }
-        {
-            IntVector is = ((IntVector) c30.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 24));
-            IntVector ms = IntVector.fromArray(I, wm, 192).mul(ys[z0]);
-            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 192 + 8 * q).mul(ys[z0 + q]));
-            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d3.mul(e0), FloatVector.fromArray(F, out, o + 24));
-            ((FloatVector) ms.convert(I2F, 0)).fma(m3.mul(e0).neg(), acc).intoArray(out, o + 24);
-        }
-        int z1 = a1 * 16;
-        float e1 = dy[a1];
-        {
-            IntVector is = ((IntVector) c01.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 32));
-            IntVector ms = IntVector.fromArray(I, wm, 0).mul(ys[z1]);
-            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 8 * q).mul(ys[z1 + q]));
-            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d0.mul(e1), FloatVector.fromArray(F, out, o + rows));
-            ((FloatVector) ms.convert(I2F, 0)).fma(m0.mul(e1).neg(), acc).intoArray(out, o + rows);
-        }
-        {
-            IntVector is = ((IntVector) c11.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 40));
-            IntVector ms = IntVector.fromArray(I, wm, 64).mul(ys[z1]);
-            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 64 + 8 * q).mul(ys[z1 + q]));
-            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d1.mul(e1), FloatVector.fromArray(F, out, o + 8 + rows));
-            ((FloatVector) ms.convert(I2F, 0)).fma(m1.mul(e1).neg(), acc).intoArray(out, o + 8 + rows);
-        }
-        {
-            IntVector is = ((IntVector) c21.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 48));
-            IntVector ms = IntVector.fromArray(I, wm, 128).mul(ys[z1]);
-            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 128 + 8 * q).mul(ys[z1 + q]));
-            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d2.mul(e1), FloatVector.fromArray(F, out, o + 16 + rows));
-            ((FloatVector) ms.convert(I2F, 0)).fma(m2.mul(e1).neg(), acc).intoArray(out, o + 16 + rows);
-        }
-        {
-            IntVector is = ((IntVector) c31.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 56));
-            IntVector ms = IntVector.fromArray(I, wm, 192).mul(ys[z1]);
-            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 192 + 8 * q).mul(ys[z1 + q]));
-            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d3.mul(e1), FloatVector.fromArray(F, out, o + 24 + rows));
-            ((FloatVector) ms.convert(I2F, 0)).fma(m3.mul(e1).neg(), acc).intoArray(out, o + 24 + rows);
-        }
-        int z2 = a2 * 16;
-        float e2 = dy[a2];
-        {
-            IntVector is = ((IntVector) c02.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 64));
-            IntVector ms = IntVector.fromArray(I, wm, 0).mul(ys[z2]);
-            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 8 * q).mul(ys[z2 + q]));
-            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d0.mul(e2), FloatVector.fromArray(F, out, o + 2 * rows));
-            ((FloatVector) ms.convert(I2F, 0)).fma(m0.mul(e2).neg(), acc).intoArray(out, o + 2 * rows);
-        }
-        {
-            IntVector is = ((IntVector) c12.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 72));
-            IntVector ms = IntVector.fromArray(I, wm, 64).mul(ys[z2]);
-            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 64 + 8 * q).mul(ys[z2 + q]));
-            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d1.mul(e2), FloatVector.fromArray(F, out, o + 8 + 2 * rows));
-            ((FloatVector) ms.convert(I2F, 0)).fma(m1.mul(e2).neg(), acc).intoArray(out, o + 8 + 2 * rows);
-        }
-        {
-            IntVector is = ((IntVector) c22.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 80));
-            IntVector ms = IntVector.fromArray(I, wm, 128).mul(ys[z2]);
-            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 128 + 8 * q).mul(ys[z2 + q]));
-            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d2.mul(e2), FloatVector.fromArray(F, out, o + 16 + 2 * rows));
-            ((FloatVector) ms.convert(I2F, 0)).fma(m2.mul(e2).neg(), acc).intoArray(out, o + 16 + 2 * rows);
-        }
-        {
-            IntVector is = ((IntVector) c32.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 88));
-            IntVector ms = IntVector.fromArray(I, wm, 192).mul(ys[z2]);
-            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 192 + 8 * q).mul(ys[z2 + q]));
-            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d3.mul(e2), FloatVector.fromArray(F, out, o + 24 + 2 * rows));
-            ((FloatVector) ms.convert(I2F, 0)).fma(m3.mul(e2).neg(), acc).intoArray(out, o + 24 + 2 * rows);
-        }
-        int z3 = a3 * 16;
-        float e3 = dy[a3];
-        {
-            IntVector is = ((IntVector) c03.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 96));
-            IntVector ms = IntVector.fromArray(I, wm, 0).mul(ys[z3]);
-            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 8 * q).mul(ys[z3 + q]));
-            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d0.mul(e3), FloatVector.fromArray(F, out, o + 3 * rows));
-            ((FloatVector) ms.convert(I2F, 0)).fma(m0.mul(e3).neg(), acc).intoArray(out, o + 3 * rows);
-        }
-        {
-            IntVector is = ((IntVector) c13.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 104));
-            IntVector ms = IntVector.fromArray(I, wm, 64).mul(ys[z3]);
-            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 64 + 8 * q).mul(ys[z3 + q]));
-            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d1.mul(e3), FloatVector.fromArray(F, out, o + 8 + 3 * rows));
-            ((FloatVector) ms.convert(I2F, 0)).fma(m1.mul(e3).neg(), acc).intoArray(out, o + 8 + 3 * rows);
-        }
-        {
-            IntVector is = ((IntVector) c23.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 112));
-            IntVector ms = IntVector.fromArray(I, wm, 128).mul(ys[z3]);
-            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 128 + 8 * q).mul(ys[z3 + q]));
-            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d2.mul(e3), FloatVector.fromArray(F, out, o + 16 + 3 * rows));
-            ((FloatVector) ms.convert(I2F, 0)).fma(m2.mul(e3).neg(), acc).intoArray(out, o + 16 + 3 * rows);
-        }
-        {
-            IntVector is = ((IntVector) c33.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 120));
-            IntVector ms = IntVector.fromArray(I, wm, 192).mul(ys[z3]);
-            for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, 192 + 8 * q).mul(ys[z3 + q]));
-            FloatVector acc = ((FloatVector) is.convert(I2F, 0)).fma(d3.mul(e3), FloatVector.fromArray(F, out, o + 24 + 3 * rows));
-            ((FloatVector) ms.convert(I2F, 0)).fma(m3.mul(e3).neg(), acc).intoArray(out, o + 24 + 3 * rows);
+        for (int m = 0; m < 4; m++) {
+            int sb = (j + m) * w.blocks + b, z = sb * 16;
+            float e = dy[sb];
+            for (int s = 0; s < 4; s++) {
+                int u = 64 * s, at = o + 8 * s + m * rows;
+                IntVector ms = IntVector.fromArray(I, wm, u).mul(ys[z]);
+                for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, u + 8 * q).mul(ys[z + q]));
+                FloatVector acc = ((FloatVector) IntVector.fromArray(I, isum, io + 8 * (4 * m + s)).convert(I2F, 0))
+                        .fma(FloatVector.fromArray(F, wd, 16 * s).mul(e), FloatVector.fromArray(F, out, at));
+                ((FloatVector) ms.convert(I2F, 0)).fma(FloatVector.fromArray(F, wd, 16 * s + 8).mul(e).neg(), acc).intoArray(out, at);
+            }
         }
     }
 }

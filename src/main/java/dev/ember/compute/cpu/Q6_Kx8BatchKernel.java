@@ -47,32 +47,49 @@ final class Q6_Kx8BatchKernel {
         return Q6_Kx8.element(4 * q + c, x, h);
     }
 
-    /** Expands half h of record (g, b) into slot {@code slot}; with h = 0 also the record's eight d. */
+    /**
+     * Expands half h of record (g, b) into slot {@code slot}; with h = 0 also the record's eight d. One call per ql chunk
+     * (see {@link Q4_Kx8BatchKernel#expand}: C2's inlining budget).
+     */
     static void expand(Q6_Kx8 w, int g, int b, int h, float[] wf, float[] wd, int slot) {
         MemorySegment pk = w.data;
         long rec = w.offset(g, b);
-        int u = slot * EXPANDED;
-        for (int qq = 0; qq < 4; qq++) {
-            int q = 4 * h + qq;
-            // the scales of the quad's even (part 0) and odd (part 1) extractions
-            FloatVector s0 = (FloatVector) ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 16 + 16L * q, Lanes.LE)
-                    .convertShape(B2I, I, 0)).convert(I2F, 0);
-            FloatVector s1 = (FloatVector) ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 24 + 16L * q, Lanes.LE)
-                    .convertShape(B2I, I, 0)).convert(I2F, 0);
-            for (int c = 0; c < 4; c++) {
-                IntVector x = IntVector.fromMemorySegment(I, pk, rec + Q6_Kx8.QL + 32L * (4 * q + c), Lanes.LE);
-                IntVector hb = IntVector.fromMemorySegment(I, pk, rec + Q6_Kx8.QH + 32L * (2 * q + (c >>> 1)), Lanes.LE)
-                        .lanewise(LSHR, 8 * (c & 1));
-                int o = u + 8 * (32 * qq + 8 * c);
-                for (int e = 0; e < 8; e++) {   // e = 2x + lane half
-                    int x4 = 4 * (e >>> 1) + 16 * (e & 1), h2 = 2 * (e >>> 1) + 16 * (e & 1);
-                    IntVector v = x.lanewise(LSHR, x4).and(0xF).or(hb.lanewise(LSHR, h2).and(3).lanewise(LSHL, 4)).sub(32);
-                    ((FloatVector) v.convert(I2F, 0)).mul((e & 2) == 0 ? s0 : s1).intoArray(wf, o + 8 * e);
-                }
-            }
-        }
-        if (h != 0) return;
-        // the eight fp16 d to float exactly as Q6_Kx8Kernel.tile1 converts them
+        for (int qc = 0; qc < 16; qc++) chunk(pk, rec, 4 * h + (qc >>> 2), qc & 3, wf, slot * EXPANDED + 8 * (32 * (qc >>> 2) + 8 * (qc & 3)));
+        if (h == 0) scale(pk, rec, wd, slot);
+    }
+
+    /** Chunk c of quad q of the record at {@code rec}: its eight values per row, scale · (q - 32), at wf[o ..]. */
+    private static void chunk(MemorySegment pk, long rec, int q, int c, float[] wf, int o) {
+        // the scales of the quad's even (part 0) and odd (part 1) extractions
+        FloatVector s0 = (FloatVector) ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 16 + 16L * q, Lanes.LE)
+                .convertShape(B2I, I, 0)).convert(I2F, 0);
+        FloatVector s1 = (FloatVector) ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, pk, rec + 24 + 16L * q, Lanes.LE)
+                .convertShape(B2I, I, 0)).convert(I2F, 0);
+        IntVector x = IntVector.fromMemorySegment(I, pk, rec + Q6_Kx8.QL + 32L * (4 * q + c), Lanes.LE);
+        IntVector hb = IntVector.fromMemorySegment(I, pk, rec + Q6_Kx8.QH + 32L * (2 * q + (c >>> 1)), Lanes.LE)
+                .lanewise(LSHR, 8 * (c & 1));
+        // expanded element 2x + h: extraction x's nibble in lane half h, (ql >>> 4x + 16h) & 15, its high bits
+        // (qh >>> 2x + 16h) & 3
+        ((FloatVector) x.and(0xF).or(hb.and(3).lanewise(LSHL, 4)).sub(32).convert(I2F, 0)).mul(s0)
+                .intoArray(wf, o);
+        ((FloatVector) x.lanewise(LSHR, 16).and(0xF).or(hb.lanewise(LSHR, 16).and(3).lanewise(LSHL, 4)).sub(32).convert(I2F, 0)).mul(s0)
+                .intoArray(wf, o + 8);
+        ((FloatVector) x.lanewise(LSHR, 4).and(0xF).or(hb.lanewise(LSHR, 2).and(3).lanewise(LSHL, 4)).sub(32).convert(I2F, 0)).mul(s1)
+                .intoArray(wf, o + 16);
+        ((FloatVector) x.lanewise(LSHR, 20).and(0xF).or(hb.lanewise(LSHR, 18).and(3).lanewise(LSHL, 4)).sub(32).convert(I2F, 0)).mul(s1)
+                .intoArray(wf, o + 24);
+        ((FloatVector) x.lanewise(LSHR, 8).and(0xF).or(hb.lanewise(LSHR, 4).and(3).lanewise(LSHL, 4)).sub(32).convert(I2F, 0)).mul(s0)
+                .intoArray(wf, o + 32);
+        ((FloatVector) x.lanewise(LSHR, 24).and(0xF).or(hb.lanewise(LSHR, 20).and(3).lanewise(LSHL, 4)).sub(32).convert(I2F, 0)).mul(s0)
+                .intoArray(wf, o + 40);
+        ((FloatVector) x.lanewise(LSHR, 12).and(0xF).or(hb.lanewise(LSHR, 6).and(3).lanewise(LSHL, 4)).sub(32).convert(I2F, 0)).mul(s1)
+                .intoArray(wf, o + 48);
+        ((FloatVector) x.lanewise(LSHR, 28).and(0xF).or(hb.lanewise(LSHR, 22).and(3).lanewise(LSHL, 4)).sub(32).convert(I2F, 0)).mul(s1)
+                .intoArray(wf, o + 56);
+    }
+
+    /** The record's eight d, to float exactly as Q6_Kx8Kernel.tile1 converts them. */
+    private static void scale(MemorySegment pk, long rec, float[] wd, int slot) {
         IntVector hd = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, pk, rec, Lanes.LE).convertShape(S2I, I, 0);
         hd.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
                 .reinterpretAsInts().or(hd.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().intoArray(wd, 8 * slot);
@@ -80,11 +97,10 @@ final class Q6_Kx8BatchKernel {
 
     /**
      * Half h of superblock b (expanded in slots 0..3 = groups g..g+3) for tokens j..j+3 of {@code a}: the quads' integer
-     * sums go into {@code isum[io + 8 · (4m + s) ..]} (token j + m, slot s; h = 0 starts them), and with h = 1 the
-     * superblock's term is added onto {@code out[o + 8s + m · rows ..+8)}.
+     * sums go into {@code isum[io + 8 · (4m + s) ..]} (token j + m, slot s; h = 0 starts them); after h = 1,
+     * {@link #finish} adds the superblock's term onto {@code out[o + 8s + m · rows ..+8)}.
      */
-    static void half(Q6_Kx8 w, int b, int h, float[] wf, float[] wd, Q8KPairs a, int j, int[] isum, int io,
-                     float[] out, int o, int rows) {
+    static void half(Q6_Kx8 w, int b, int h, float[] wf, Q8KPairs a, int j, int[] isum, int io) {
         int nb = w.blocks;
         int a0 = j * nb + b, a1 = a0 + nb, a2 = a1 + nb, a3 = a2 + nb;
         float[] y = a.floats;
@@ -156,43 +172,18 @@ final class Q6_Kx8BatchKernel {
                 ((IntVector) c33.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 120)).intoArray(isum, io + 120);
             }
         }
-        if (h == 0) return;
+    }
+
+    /** Superblock b's term for tokens j..j+3 and the four slots, from {@link #half}'s sums, as tile1 adds it. */
+    static void finish(Q6_Kx8 w, int b, float[] wd, Q8KPairs a, int j, int[] isum, int io, float[] out, int o, int rows) {
         float[] dy = a.scales;
-        float e0 = dy[a0];
-        float e1 = dy[a1];
-        float e2 = dy[a2];
-        float e3 = dy[a3];
-        ((FloatVector) IntVector.fromArray(I, isum, io).convert(I2F, 0))
-                .fma(FloatVector.fromArray(F, wd, 0).mul(e0), FloatVector.fromArray(F, out, o)).intoArray(out, o);
-        ((FloatVector) IntVector.fromArray(I, isum, io + 8).convert(I2F, 0))
-                .fma(FloatVector.fromArray(F, wd, 8).mul(e0), FloatVector.fromArray(F, out, o + 8)).intoArray(out, o + 8);
-        ((FloatVector) IntVector.fromArray(I, isum, io + 16).convert(I2F, 0))
-                .fma(FloatVector.fromArray(F, wd, 16).mul(e0), FloatVector.fromArray(F, out, o + 16)).intoArray(out, o + 16);
-        ((FloatVector) IntVector.fromArray(I, isum, io + 24).convert(I2F, 0))
-                .fma(FloatVector.fromArray(F, wd, 24).mul(e0), FloatVector.fromArray(F, out, o + 24)).intoArray(out, o + 24);
-        ((FloatVector) IntVector.fromArray(I, isum, io + 32).convert(I2F, 0))
-                .fma(FloatVector.fromArray(F, wd, 0).mul(e1), FloatVector.fromArray(F, out, o + rows)).intoArray(out, o + rows);
-        ((FloatVector) IntVector.fromArray(I, isum, io + 40).convert(I2F, 0))
-                .fma(FloatVector.fromArray(F, wd, 8).mul(e1), FloatVector.fromArray(F, out, o + 8 + rows)).intoArray(out, o + 8 + rows);
-        ((FloatVector) IntVector.fromArray(I, isum, io + 48).convert(I2F, 0))
-                .fma(FloatVector.fromArray(F, wd, 16).mul(e1), FloatVector.fromArray(F, out, o + 16 + rows)).intoArray(out, o + 16 + rows);
-        ((FloatVector) IntVector.fromArray(I, isum, io + 56).convert(I2F, 0))
-                .fma(FloatVector.fromArray(F, wd, 24).mul(e1), FloatVector.fromArray(F, out, o + 24 + rows)).intoArray(out, o + 24 + rows);
-        ((FloatVector) IntVector.fromArray(I, isum, io + 64).convert(I2F, 0))
-                .fma(FloatVector.fromArray(F, wd, 0).mul(e2), FloatVector.fromArray(F, out, o + 2 * rows)).intoArray(out, o + 2 * rows);
-        ((FloatVector) IntVector.fromArray(I, isum, io + 72).convert(I2F, 0))
-                .fma(FloatVector.fromArray(F, wd, 8).mul(e2), FloatVector.fromArray(F, out, o + 8 + 2 * rows)).intoArray(out, o + 8 + 2 * rows);
-        ((FloatVector) IntVector.fromArray(I, isum, io + 80).convert(I2F, 0))
-                .fma(FloatVector.fromArray(F, wd, 16).mul(e2), FloatVector.fromArray(F, out, o + 16 + 2 * rows)).intoArray(out, o + 16 + 2 * rows);
-        ((FloatVector) IntVector.fromArray(I, isum, io + 88).convert(I2F, 0))
-                .fma(FloatVector.fromArray(F, wd, 24).mul(e2), FloatVector.fromArray(F, out, o + 24 + 2 * rows)).intoArray(out, o + 24 + 2 * rows);
-        ((FloatVector) IntVector.fromArray(I, isum, io + 96).convert(I2F, 0))
-                .fma(FloatVector.fromArray(F, wd, 0).mul(e3), FloatVector.fromArray(F, out, o + 3 * rows)).intoArray(out, o + 3 * rows);
-        ((FloatVector) IntVector.fromArray(I, isum, io + 104).convert(I2F, 0))
-                .fma(FloatVector.fromArray(F, wd, 8).mul(e3), FloatVector.fromArray(F, out, o + 8 + 3 * rows)).intoArray(out, o + 8 + 3 * rows);
-        ((FloatVector) IntVector.fromArray(I, isum, io + 112).convert(I2F, 0))
-                .fma(FloatVector.fromArray(F, wd, 16).mul(e3), FloatVector.fromArray(F, out, o + 16 + 3 * rows)).intoArray(out, o + 16 + 3 * rows);
-        ((FloatVector) IntVector.fromArray(I, isum, io + 120).convert(I2F, 0))
-                .fma(FloatVector.fromArray(F, wd, 24).mul(e3), FloatVector.fromArray(F, out, o + 24 + 3 * rows)).intoArray(out, o + 24 + 3 * rows);
+        for (int m = 0; m < 4; m++) {
+            float e = dy[(j + m) * w.blocks + b];
+            for (int s = 0; s < 4; s++) {
+                int at = o + 8 * s + m * rows;
+                ((FloatVector) IntVector.fromArray(I, isum, io + 8 * (4 * m + s)).convert(I2F, 0))
+                        .fma(FloatVector.fromArray(F, wd, 8 * s).mul(e), FloatVector.fromArray(F, out, at)).intoArray(out, at);
+            }
+        }
     }
 }

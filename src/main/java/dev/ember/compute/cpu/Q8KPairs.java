@@ -1,6 +1,7 @@
 package dev.ember.compute.cpu;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Q8_K activation rows laid out for a repacked K-quant kernel ({@link Q4_Kx8Kernel}, {@link Q6_Kx8Kernel}), as
@@ -32,8 +33,8 @@ final class Q8KPairs implements PairedActivations {
             }
 
             @Override
-            int sum(MemorySegment xq, long bsums, int s) {
-                return s < 8 ? Bytes.i16(xq, bsums + 4 * s) + Bytes.i16(xq, bsums + 4 * s + 2) : 0;
+            int sum(short[] bsums, int s) {
+                return s < 8 ? bsums[2 * s] + bsums[2 * s + 1] : 0;
             }
 
             @Override
@@ -53,8 +54,8 @@ final class Q8KPairs implements PairedActivations {
             }
 
             @Override
-            int sum(MemorySegment xq, long bsums, int s) {
-                return 32 * Bytes.i16(xq, bsums + 2 * Q6_Kx8.subBlock(s >>> 1, s & 1));
+            int sum(short[] bsums, int s) {
+                return 32 * bsums[Q6_Kx8.subBlock(s >>> 1, s & 1)];
             }
 
             @Override
@@ -66,8 +67,8 @@ final class Q8KPairs implements PairedActivations {
         /** The element (0..255) that lane half h of slot m multiplies. */
         abstract int element(int m, int h);
 
-        /** Entry s (0..15) of a superblock's sums, from its Q8_K bsums (16 int16 sums of 16 elements at {@code bsums}). */
-        abstract int sum(MemorySegment xq, long bsums, int s);
+        /** Entry s (0..15) of a superblock's sums, from its Q8_K bsums (16 sums of 16 elements). */
+        abstract int sum(short[] bsums, int s);
 
         /** The element (0..255) of expanded element e of the type's batched kernel. */
         abstract int expanded(int e);
@@ -103,14 +104,21 @@ final class Q8KPairs implements PairedActivations {
     /** Fills token t from the Q8_K row at {@code xq[off ..]} ({@code blocks} blocks of 292 bytes: float d, 256 int8, 16 int16 bsums). */
     @Override
     public void fill(int t, MemorySegment xq, long off, int blocks) {
+        // a superblock's 256 int8 elements and 16 bsums copied out once, then laid out from the arrays: per-element segment
+        // reads here sent C2 into a recompile loop (a profile predicate trapping again and again, KernelBench Q4_K n=16),
+        // which left the batched kernels' activations being filled by the interpreter
+        byte[] q8 = new byte[256];
+        short[] bs = new short[16];
         for (int b = 0; b < blocks; b++, off += 292) {
             int sb = t * blocks + b;
             scales[sb] = Bytes.f32(xq, off);
-            for (int s = 0; s < 16; s++) sums[sb * 16 + s] = order.sum(xq, off + 260, s);
-            for (int e = 0; e < 256; e++) floats[sb * 256 + e] = Bytes.i8(xq, off + 4 + expanded[e]);
+            MemorySegment.copy(xq, ValueLayout.JAVA_BYTE, off + 4, q8, 0, 256);
+            MemorySegment.copy(xq, Bytes.I16, off + 260, bs, 0, 16);
+            for (int s = 0; s < 16; s++) sums[sb * 16 + s] = order.sum(bs, s);
+            for (int e = 0, f = sb * 256; e < 256; e++) floats[f + e] = q8[expanded[e]];
             int q = sb * 2048;
             for (int m = 0; m < 128; m++, q += 16) {
-                short lo = (short) Bytes.i8(xq, off + 4 + elements[2 * m]), hi = (short) Bytes.i8(xq, off + 4 + elements[2 * m + 1]);
+                short lo = q8[elements[2 * m]], hi = q8[elements[2 * m + 1]];
                 for (int i = 0; i < 8; i++) {
                     pairs[q + 2 * i] = lo;
                     pairs[q + 2 * i + 1] = hi;
