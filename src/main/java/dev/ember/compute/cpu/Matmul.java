@@ -64,7 +64,7 @@ public final class Matmul {
             if (n >= Q4_0_BATCH_MIN_N) {
                 applyBatch(p, a, xq, rowBytes, n, 1,
                         (k, g, b, part, slot) -> Q4_0x8BatchKernel.expand(p, g, b, k.wf, k.wd, slot),
-                        (k, b, part, j, o) -> Q4_0x8BatchKernel.block(p, b, k.wf, k.wd, a, j, out, o, rows),
+                        (k, b, part, j, o) -> Q4_0x8BatchKernel.block(p, b, k.wf, k.wd, a, j, k.sums, out, o, rows),
                         (g, t, j, o) -> Q4_0x8Kernel.tile1(p, g, t, a, j, out, o), out, outOff);
                 return;
             }
@@ -78,7 +78,7 @@ public final class Matmul {
                 applyBatch(p, a, xq, rowBytes, n, 2,
                         (k, g, b, h, slot) -> Q4_Kx8BatchKernel.expand(p, g, b, h, k.wf, k.wd, k.wm, slot),
                         (k, b, h, j, o) -> {
-                            Q4_Kx8BatchKernel.half(p, b, h, k.wf, a, j, k.isum, 32 * j);
+                            Q4_Kx8BatchKernel.half(p, b, h, k.wf, a, j, k.sums, k.isum, 32 * j);
                             if (h == 1) Q4_Kx8BatchKernel.finish(p, b, k.wd, k.wm, a, j, k.isum, 32 * j, out, o, rows);
                         },
                         (g, t, j, o) -> Q4_Kx8Kernel.tile1(p, g, t, a, j, out, o), out, outOff);
@@ -94,7 +94,7 @@ public final class Matmul {
                 applyBatch(p, a, xq, rowBytes, n, 2,
                         (k, g, b, h, slot) -> Q6_Kx8BatchKernel.expand(p, g, b, h, k.wf, k.wd, slot),
                         (k, b, h, j, o) -> {
-                            Q6_Kx8BatchKernel.half(p, b, h, k.wf, a, j, k.isum, 32 * j);
+                            Q6_Kx8BatchKernel.half(p, b, h, k.wf, a, j, k.sums, k.isum, 32 * j);
                             if (h == 1) Q6_Kx8BatchKernel.finish(p, b, k.wd, a, j, k.isum, 32 * j, out, o, rows);
                         },
                         (g, t, j, o) -> Q6_Kx8Kernel.tile1(p, g, t, a, j, out, o), out, outOff);
@@ -303,6 +303,8 @@ public final class Matmul {
         final float[] wd = new float[64];
         /** [4 slots, 64] Q4_K's sub-block mins. */
         final int[] wm = new int[256];
+        /** [4 tokens][4 slots][8] the sums of one {@link ExactFma4x4#run}. */
+        final float[] sums = new float[128];
         /** [n / 4 token quads][4 tokens][4 slots][8] the K-quants' integer sums, carried from a superblock's first half. */
         int[] isum = new int[0];
     }

@@ -65,66 +65,23 @@ final class Q4_0x8BatchKernel {
 
     /**
      * Block b of the four groups expanded in slots 0..3 (groups g..g+3), for tokens j..j+3 of {@code a}: adds each block's
-     * term onto {@code out[o + 8s + m · rows ..+8)} (slot s, token j + m), as tile1 adds it onto its accumulator.
+     * term onto {@code out[o + 8s + m · rows ..+8)} (slot s, token j + m), as tile1 adds it onto its accumulator;
+     * {@code c} is [128] scratch for the block sums.
      */
-    static void block(Q4_0x8 w, int b, float[] wf, float[] wd, Q8Pairs a, int j, float[] out, int o, int rows) {
-        int nb = w.blocks;
-        int a0 = j * nb + b, a1 = a0 + nb, a2 = a1 + nb, a3 = a2 + nb;
-        int y0 = a0 * 32, y1 = a1 * 32, y2 = a2 * 32, y3 = a3 * 32;
-        float[] y = a.floats;
-        // c{slot}{token}: [8] rows of the slot, Σ nibble · y of the block for the token
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-        for (int e = 0; e < 32; e++) {
-            FloatVector w0 = FloatVector.fromArray(F, wf, 8 * e);
-            FloatVector w1 = FloatVector.fromArray(F, wf, 256 + 8 * e);
-            FloatVector w2 = FloatVector.fromArray(F, wf, 512 + 8 * e);
-            FloatVector w3 = FloatVector.fromArray(F, wf, 768 + 8 * e);
-            FloatVector x0 = FloatVector.broadcast(F, y[y0 + e]);
-            FloatVector x1 = FloatVector.broadcast(F, y[y1 + e]);
-            FloatVector x2 = FloatVector.broadcast(F, y[y2 + e]);
-            FloatVector x3 = FloatVector.broadcast(F, y[y3 + e]);
-            c00 = w0.fma(x0, c00);
-            c10 = w1.fma(x0, c10);
-            c20 = w2.fma(x0, c20);
-            c30 = w3.fma(x0, c30);
-            c01 = w0.fma(x1, c01);
-            c11 = w1.fma(x1, c11);
-            c21 = w2.fma(x1, c21);
-            c31 = w3.fma(x1, c31);
-            c02 = w0.fma(x2, c02);
-            c12 = w1.fma(x2, c12);
-            c22 = w2.fma(x2, c22);
-            c32 = w3.fma(x2, c32);
-            c03 = w0.fma(x3, c03);
-            c13 = w1.fma(x3, c13);
-            c23 = w2.fma(x3, c23);
-            c33 = w3.fma(x3, c33);
-        }
+    static void block(Q4_0x8 w, int b, float[] wf, float[] wd, Q8Pairs a, int j, float[] c, float[] out, int o, int rows) {
+        int nb = w.blocks, a0 = j * nb + b;
+        // Σ nibble · y of the block per slot and token: at most 32 · 15 · 127 in magnitude, exact
+        ExactFma4x4.run(wf, 0, EXPANDED, a.floats, 32 * a0, 32 * (a0 + nb), 32 * (a0 + 2 * nb), 32 * (a0 + 3 * nb), 32, c);
         int[] s8 = a.sums8;
         float[] dy = a.scales;
-        FloatVector d0 = FloatVector.fromArray(F, wd, 0);
-        FloatVector d1 = FloatVector.fromArray(F, wd, 8);
-        FloatVector d2 = FloatVector.fromArray(F, wd, 16);
-        FloatVector d3 = FloatVector.fromArray(F, wd, 24);
-        float s0 = s8[a0], e0 = dy[a0];
-        float s1 = s8[a1], e1 = dy[a1];
-        float s2 = s8[a2], e2 = dy[a2];
-        float s3 = s8[a3], e3 = dy[a3];
-        c00.sub(s0).fma(d0.mul(e0), FloatVector.fromArray(F, out, o)).intoArray(out, o);
-        c10.sub(s0).fma(d1.mul(e0), FloatVector.fromArray(F, out, o + 8)).intoArray(out, o + 8);
-        c20.sub(s0).fma(d2.mul(e0), FloatVector.fromArray(F, out, o + 16)).intoArray(out, o + 16);
-        c30.sub(s0).fma(d3.mul(e0), FloatVector.fromArray(F, out, o + 24)).intoArray(out, o + 24);
-        c01.sub(s1).fma(d0.mul(e1), FloatVector.fromArray(F, out, o + rows)).intoArray(out, o + rows);
-        c11.sub(s1).fma(d1.mul(e1), FloatVector.fromArray(F, out, o + 8 + rows)).intoArray(out, o + 8 + rows);
-        c21.sub(s1).fma(d2.mul(e1), FloatVector.fromArray(F, out, o + 16 + rows)).intoArray(out, o + 16 + rows);
-        c31.sub(s1).fma(d3.mul(e1), FloatVector.fromArray(F, out, o + 24 + rows)).intoArray(out, o + 24 + rows);
-        c02.sub(s2).fma(d0.mul(e2), FloatVector.fromArray(F, out, o + 2 * rows)).intoArray(out, o + 2 * rows);
-        c12.sub(s2).fma(d1.mul(e2), FloatVector.fromArray(F, out, o + 8 + 2 * rows)).intoArray(out, o + 8 + 2 * rows);
-        c22.sub(s2).fma(d2.mul(e2), FloatVector.fromArray(F, out, o + 16 + 2 * rows)).intoArray(out, o + 16 + 2 * rows);
-        c32.sub(s2).fma(d3.mul(e2), FloatVector.fromArray(F, out, o + 24 + 2 * rows)).intoArray(out, o + 24 + 2 * rows);
-        c03.sub(s3).fma(d0.mul(e3), FloatVector.fromArray(F, out, o + 3 * rows)).intoArray(out, o + 3 * rows);
-        c13.sub(s3).fma(d1.mul(e3), FloatVector.fromArray(F, out, o + 8 + 3 * rows)).intoArray(out, o + 8 + 3 * rows);
-        c23.sub(s3).fma(d2.mul(e3), FloatVector.fromArray(F, out, o + 16 + 3 * rows)).intoArray(out, o + 16 + 3 * rows);
-        c33.sub(s3).fma(d3.mul(e3), FloatVector.fromArray(F, out, o + 24 + 3 * rows)).intoArray(out, o + 24 + 3 * rows);
+        for (int m = 0; m < 4; m++) {
+            int am = a0 + m * nb;
+            float sm = s8[am], em = dy[am];
+            for (int s = 0; s < 4; s++) {
+                int at = o + 8 * s + m * rows;
+                FloatVector.fromArray(F, c, 8 * (4 * m + s)).sub(sm).fma(FloatVector.fromArray(F, wd, 8 * s).mul(em),
+                        FloatVector.fromArray(F, out, at)).intoArray(out, at);
+            }
+        }
     }
 }

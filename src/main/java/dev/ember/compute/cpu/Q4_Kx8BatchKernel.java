@@ -96,74 +96,15 @@ final class Q4_Kx8BatchKernel {
      * {@link #finish}. (Two methods: in one, C1 ran out of virtual registers compiling it with a profile, and the C2 code
      * made without one ran 3-8x slower.)
      */
-    static void half(Q4_Kx8 w, int b, int h, float[] wf, Q8KPairs a, int j, int[] isum, int io) {
-        int nb = w.blocks;
-        int a0 = j * nb + b, a1 = a0 + nb, a2 = a1 + nb, a3 = a2 + nb;
-        int y0 = a0 * 256 + 128 * h, y1 = a1 * 256 + 128 * h, y2 = a2 * 256 + 128 * h, y3 = a3 * 256 + 128 * h;
-        float[] y = a.floats;
-        // c{slot}{token}: [8] rows of the slot, Σ scale · nibble · y over the half for the token (exact integers)
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-        for (int e = 0; e < 128; e++) {
-            FloatVector w0 = FloatVector.fromArray(F, wf, 8 * e);
-            FloatVector w1 = FloatVector.fromArray(F, wf, 1024 + 8 * e);
-            FloatVector w2 = FloatVector.fromArray(F, wf, 2048 + 8 * e);
-            FloatVector w3 = FloatVector.fromArray(F, wf, 3072 + 8 * e);
-            FloatVector x0 = FloatVector.broadcast(F, y[y0 + e]);
-            FloatVector x1 = FloatVector.broadcast(F, y[y1 + e]);
-            FloatVector x2 = FloatVector.broadcast(F, y[y2 + e]);
-            FloatVector x3 = FloatVector.broadcast(F, y[y3 + e]);
-            c00 = w0.fma(x0, c00);
-            c10 = w1.fma(x0, c10);
-            c20 = w2.fma(x0, c20);
-            c30 = w3.fma(x0, c30);
-            c01 = w0.fma(x1, c01);
-            c11 = w1.fma(x1, c11);
-            c21 = w2.fma(x1, c21);
-            c31 = w3.fma(x1, c31);
-            c02 = w0.fma(x2, c02);
-            c12 = w1.fma(x2, c12);
-            c22 = w2.fma(x2, c22);
-            c32 = w3.fma(x2, c32);
-            c03 = w0.fma(x3, c03);
-            c13 = w1.fma(x3, c13);
-            c23 = w2.fma(x3, c23);
-            c33 = w3.fma(x3, c33);
+    static void half(Q4_Kx8 w, int b, int h, float[] wf, Q8KPairs a, int j, float[] c, int[] isum, int io) {
+        int nb = w.blocks, y0 = (j * nb + b) * 256 + 128 * h, step = nb * 256;
+        // Σ scale · nibble · y over the half per slot and token: at most 128 · 945 · 128 < 2^24 in magnitude, exact
+        ExactFma4x4.run(wf, 0, EXPANDED, a.floats, y0, y0 + step, y0 + 2 * step, y0 + 3 * step, 128, c);
+        for (int v = 0; v < 16; v++) {
+            IntVector sum = (IntVector) FloatVector.fromArray(F, c, 8 * v).convert(F2I, 0);
+            if (h == 0) sum.intoArray(isum, io + 8 * v);
+            else sum.add(IntVector.fromArray(I, isum, io + 8 * v)).intoArray(isum, io + 8 * v);
         }
-        if (h == 0) {
-            ((IntVector) c00.convert(F2I, 0)).intoArray(isum, io);
-            ((IntVector) c10.convert(F2I, 0)).intoArray(isum, io + 8);
-            ((IntVector) c20.convert(F2I, 0)).intoArray(isum, io + 16);
-            ((IntVector) c30.convert(F2I, 0)).intoArray(isum, io + 24);
-            ((IntVector) c01.convert(F2I, 0)).intoArray(isum, io + 32);
-            ((IntVector) c11.convert(F2I, 0)).intoArray(isum, io + 40);
-            ((IntVector) c21.convert(F2I, 0)).intoArray(isum, io + 48);
-            ((IntVector) c31.convert(F2I, 0)).intoArray(isum, io + 56);
-            ((IntVector) c02.convert(F2I, 0)).intoArray(isum, io + 64);
-            ((IntVector) c12.convert(F2I, 0)).intoArray(isum, io + 72);
-            ((IntVector) c22.convert(F2I, 0)).intoArray(isum, io + 80);
-            ((IntVector) c32.convert(F2I, 0)).intoArray(isum, io + 88);
-            ((IntVector) c03.convert(F2I, 0)).intoArray(isum, io + 96);
-            ((IntVector) c13.convert(F2I, 0)).intoArray(isum, io + 104);
-            ((IntVector) c23.convert(F2I, 0)).intoArray(isum, io + 112);
-            ((IntVector) c33.convert(F2I, 0)).intoArray(isum, io + 120);
-            return;
-        }
-        ((IntVector) c00.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io)).intoArray(isum, io);
-        ((IntVector) c10.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 8)).intoArray(isum, io + 8);
-        ((IntVector) c20.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 16)).intoArray(isum, io + 16);
-        ((IntVector) c30.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 24)).intoArray(isum, io + 24);
-        ((IntVector) c01.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 32)).intoArray(isum, io + 32);
-        ((IntVector) c11.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 40)).intoArray(isum, io + 40);
-        ((IntVector) c21.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 48)).intoArray(isum, io + 48);
-        ((IntVector) c31.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 56)).intoArray(isum, io + 56);
-        ((IntVector) c02.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 64)).intoArray(isum, io + 64);
-        ((IntVector) c12.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 72)).intoArray(isum, io + 72);
-        ((IntVector) c22.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 80)).intoArray(isum, io + 80);
-        ((IntVector) c32.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 88)).intoArray(isum, io + 88);
-        ((IntVector) c03.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 96)).intoArray(isum, io + 96);
-        ((IntVector) c13.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 104)).intoArray(isum, io + 104);
-        ((IntVector) c23.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 112)).intoArray(isum, io + 112);
-        ((IntVector) c33.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 120)).intoArray(isum, io + 120);
     }
 
     /**
@@ -179,8 +120,15 @@ final class Q4_Kx8BatchKernel {
             float e = dy[sb];
             for (int s = 0; s < 4; s++) {
                 int u = 64 * s, at = o + 8 * s + m * rows;
-                IntVector ms = IntVector.fromArray(I, wm, u).mul(ys[z]);
-                for (int q = 1; q < 8; q++) ms = ms.add(IntVector.fromArray(I, wm, u + 8 * q).mul(ys[z + q]));
+                // written out: a vector carried around a loop here was sometimes left boxed by C2 (30-50 ms calls)
+                IntVector ms = IntVector.fromArray(I, wm, u).mul(ys[z])
+                        .add(IntVector.fromArray(I, wm, u + 8).mul(ys[z + 1]))
+                        .add(IntVector.fromArray(I, wm, u + 16).mul(ys[z + 2]))
+                        .add(IntVector.fromArray(I, wm, u + 24).mul(ys[z + 3]))
+                        .add(IntVector.fromArray(I, wm, u + 32).mul(ys[z + 4]))
+                        .add(IntVector.fromArray(I, wm, u + 40).mul(ys[z + 5]))
+                        .add(IntVector.fromArray(I, wm, u + 48).mul(ys[z + 6]))
+                        .add(IntVector.fromArray(I, wm, u + 56).mul(ys[z + 7]));
                 FloatVector acc = ((FloatVector) IntVector.fromArray(I, isum, io + 8 * (4 * m + s)).convert(I2F, 0))
                         .fma(FloatVector.fromArray(F, wd, 16 * s).mul(e), FloatVector.fromArray(F, out, at));
                 ((FloatVector) ms.convert(I2F, 0)).fma(FloatVector.fromArray(F, wd, 16 * s + 8).mul(e).neg(), acc).intoArray(out, at);

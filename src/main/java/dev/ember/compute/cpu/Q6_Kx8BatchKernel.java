@@ -100,76 +100,16 @@ final class Q6_Kx8BatchKernel {
      * sums go into {@code isum[io + 8 · (4m + s) ..]} (token j + m, slot s; h = 0 starts them); after h = 1,
      * {@link #finish} adds the superblock's term onto {@code out[o + 8s + m · rows ..+8)}.
      */
-    static void half(Q6_Kx8 w, int b, int h, float[] wf, Q8KPairs a, int j, int[] isum, int io) {
-        int nb = w.blocks;
-        int a0 = j * nb + b, a1 = a0 + nb, a2 = a1 + nb, a3 = a2 + nb;
-        float[] y = a.floats;
+    static void half(Q6_Kx8 w, int b, int h, float[] wf, Q8KPairs a, int j, float[] c, int[] isum, int io) {
+        int nb = w.blocks, step = nb * 256;
         for (int qq = 0; qq < 4; qq++) {
-            int y0 = a0 * 256 + 128 * h + 32 * qq, y1 = a1 * 256 + 128 * h + 32 * qq;
-            int y2 = a2 * 256 + 128 * h + 32 * qq, y3 = a3 * 256 + 128 * h + 32 * qq;
-            int u = 256 * qq;
-            // c{slot}{token}: [8] rows of the slot, the quad's Σ scale · (q - 32) · y for the token (exact integers)
-            FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-            for (int e = 0; e < 32; e++) {
-                FloatVector w0 = FloatVector.fromArray(F, wf, u + 8 * e);
-                FloatVector w1 = FloatVector.fromArray(F, wf, 1024 + u + 8 * e);
-                FloatVector w2 = FloatVector.fromArray(F, wf, 2048 + u + 8 * e);
-                FloatVector w3 = FloatVector.fromArray(F, wf, 3072 + u + 8 * e);
-                FloatVector x0 = FloatVector.broadcast(F, y[y0 + e]);
-                FloatVector x1 = FloatVector.broadcast(F, y[y1 + e]);
-                FloatVector x2 = FloatVector.broadcast(F, y[y2 + e]);
-                FloatVector x3 = FloatVector.broadcast(F, y[y3 + e]);
-                c00 = w0.fma(x0, c00);
-                c10 = w1.fma(x0, c10);
-                c20 = w2.fma(x0, c20);
-                c30 = w3.fma(x0, c30);
-                c01 = w0.fma(x1, c01);
-                c11 = w1.fma(x1, c11);
-                c21 = w2.fma(x1, c21);
-                c31 = w3.fma(x1, c31);
-                c02 = w0.fma(x2, c02);
-                c12 = w1.fma(x2, c12);
-                c22 = w2.fma(x2, c22);
-                c32 = w3.fma(x2, c32);
-                c03 = w0.fma(x3, c03);
-                c13 = w1.fma(x3, c13);
-                c23 = w2.fma(x3, c23);
-                c33 = w3.fma(x3, c33);
-            }
-            if (h == 0 && qq == 0) {
-                ((IntVector) c00.convert(F2I, 0)).intoArray(isum, io);
-                ((IntVector) c10.convert(F2I, 0)).intoArray(isum, io + 8);
-                ((IntVector) c20.convert(F2I, 0)).intoArray(isum, io + 16);
-                ((IntVector) c30.convert(F2I, 0)).intoArray(isum, io + 24);
-                ((IntVector) c01.convert(F2I, 0)).intoArray(isum, io + 32);
-                ((IntVector) c11.convert(F2I, 0)).intoArray(isum, io + 40);
-                ((IntVector) c21.convert(F2I, 0)).intoArray(isum, io + 48);
-                ((IntVector) c31.convert(F2I, 0)).intoArray(isum, io + 56);
-                ((IntVector) c02.convert(F2I, 0)).intoArray(isum, io + 64);
-                ((IntVector) c12.convert(F2I, 0)).intoArray(isum, io + 72);
-                ((IntVector) c22.convert(F2I, 0)).intoArray(isum, io + 80);
-                ((IntVector) c32.convert(F2I, 0)).intoArray(isum, io + 88);
-                ((IntVector) c03.convert(F2I, 0)).intoArray(isum, io + 96);
-                ((IntVector) c13.convert(F2I, 0)).intoArray(isum, io + 104);
-                ((IntVector) c23.convert(F2I, 0)).intoArray(isum, io + 112);
-                ((IntVector) c33.convert(F2I, 0)).intoArray(isum, io + 120);
-            } else {
-                ((IntVector) c00.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io)).intoArray(isum, io);
-                ((IntVector) c10.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 8)).intoArray(isum, io + 8);
-                ((IntVector) c20.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 16)).intoArray(isum, io + 16);
-                ((IntVector) c30.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 24)).intoArray(isum, io + 24);
-                ((IntVector) c01.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 32)).intoArray(isum, io + 32);
-                ((IntVector) c11.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 40)).intoArray(isum, io + 40);
-                ((IntVector) c21.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 48)).intoArray(isum, io + 48);
-                ((IntVector) c31.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 56)).intoArray(isum, io + 56);
-                ((IntVector) c02.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 64)).intoArray(isum, io + 64);
-                ((IntVector) c12.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 72)).intoArray(isum, io + 72);
-                ((IntVector) c22.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 80)).intoArray(isum, io + 80);
-                ((IntVector) c32.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 88)).intoArray(isum, io + 88);
-                ((IntVector) c03.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 96)).intoArray(isum, io + 96);
-                ((IntVector) c13.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 104)).intoArray(isum, io + 104);
-                ((IntVector) c23.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 112)).intoArray(isum, io + 112);
-                ((IntVector) c33.convert(F2I, 0)).add(IntVector.fromArray(I, isum, io + 120)).intoArray(isum, io + 120);
+            int y0 = (j * nb + b) * 256 + 128 * h + 32 * qq;
+            // Σ scale · (q - 32) · y over the quad per slot and token: at most 32 · 4096 · 128 = 2^24 in magnitude, exact
+            ExactFma4x4.run(wf, 256 * qq, EXPANDED, a.floats, y0, y0 + step, y0 + 2 * step, y0 + 3 * step, 32, c);
+            for (int v = 0; v < 16; v++) {
+                IntVector sum = (IntVector) FloatVector.fromArray(F, c, 8 * v).convert(F2I, 0);
+                if (h == 0 && qq == 0) sum.intoArray(isum, io + 8 * v);
+                else sum.add(IntVector.fromArray(I, isum, io + 8 * v)).intoArray(isum, io + 8 * v);
             }
         }
     }
