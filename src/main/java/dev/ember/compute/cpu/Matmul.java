@@ -254,14 +254,7 @@ public final class Matmul {
      */
     private void applyRepacked(RowGroups8 p, PairedActivations a, MemorySegment xq, long rowBytes, int n, TokenTile kernel,
                                float[] out, int outOff) {
-        a.ensure(n, p.blocks);
-        if (n == 1) {
-            a.fill(0, xq, 0, p.blocks);
-        } else {
-            pool.forRange(n, 1, (from, to) -> {
-                for (int t = from; t < to; t++) a.fill(t, xq, t * rowBytes, p.blocks);
-            });
-        }
+        layOut(a, p.blocks, xq, rowBytes, n, false);
         int rows = p.rows, tiles = p.tiles();
         pool.forRange(p.groups, (from, to) -> {
             for (int j = 0; j < n; j++) java.util.Arrays.fill(out, outOff + j * rows + 8 * from, outOff + j * rows + 8 * to, 0f);
@@ -271,6 +264,21 @@ public final class Matmul {
                 }
             }
         });
+    }
+
+    /**
+     * Lays out the n converted activation rows ({@code xq}: [n, rowBytes]) in {@code a} for a repacked matrix's kernels,
+     * tokens spread over the pool; {@code batched}: also for the batched kernels.
+     */
+    private void layOut(PairedActivations a, int blocks, MemorySegment xq, long rowBytes, int n, boolean batched) {
+        a.ensure(n, blocks);
+        if (n == 1) {
+            a.fill(0, xq, 0, blocks, batched);
+        } else {
+            pool.forRange(n, 1, (from, to) -> {
+                for (int t = from; t < to; t++) a.fill(t, xq, t * rowBytes, blocks, batched);
+            });
+        }
     }
 
     /**
@@ -330,10 +338,7 @@ public final class Matmul {
      */
     private void applyBatch(RowGroups8 p, PairedActivations a, MemorySegment xq, long rowBytes, int n, int parts,
                             RecordExpand expand, QuadKernel quad, TokenTile one, float[] out, int outOff) {
-        a.ensure(n, p.blocks);
-        pool.forRange(n, 1, (from, to) -> {
-            for (int t = from; t < to; t++) a.fill(t, xq, t * rowBytes, p.blocks);
-        });
+        layOut(a, p.blocks, xq, rowBytes, n, true);
         int rows = p.rows, tiles = p.tiles(), n4 = n & ~3, tile = p.layout.tile();
         // chunks of whole 4-group quads, a few per lane
         int chunk = (Math.max(1, (p.groups + pool.threads() * 4 - 1) / (pool.threads() * 4)) + 3) & ~3;

@@ -10,6 +10,9 @@ interface PairedActivations {
     /** Makes room for n tokens of {@code blocks} blocks. */
     void ensure(int n, int blocks);
 
-    /** Lays out token t from its converted activation row at {@code xq[off ..]} ({@code blocks} blocks). */
-    void fill(int t, MemorySegment xq, long off, int blocks);
+    /**
+     * Lays out token t from its converted activation row at {@code xq[off ..]} ({@code blocks} blocks); with
+     * {@code batched} also the float copy that the batched kernels read (the one-token kernels do not).
+     */
+    void fill(int t, MemorySegment xq, long off, int blocks, boolean batched);
 }

@@ -37,6 +37,16 @@ final class Q4_0x8BatchKernel {
     static final int EXPANDED = 256;
 
     /**
+     * The block element (0..31) that expanded element k = 8c + q holds: nibble q of chunk c (bits 4q..4q+3 of each row's
+     * int lane), byte 4c + q/2 of the block's quants, low nibble (element 4c + q/2) for even q, high (16 + 4c + q/2) for
+     * odd. {@link Q8Pairs#floats} uses the same order.
+     */
+    static int element(int k) {
+        int c = k >>> 3, q = k & 7;
+        return 16 * (q & 1) + 4 * c + (q >>> 1);
+    }
+
+    /**
      * Expands record (g, b) into slot {@code slot} of {@code wf} / {@code wd}: nibble q of chunk c (bits 4q..4q+3 of
      * each row's int lane) is element 8c + q, which {@link Q8Pairs#floats} maps to the block's element
      * {@code 4c + q/2} (q even, low nibbles) or {@code 16 + 4c + q/2} (q odd, high nibbles).

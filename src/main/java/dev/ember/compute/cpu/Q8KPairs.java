@@ -103,7 +103,7 @@ final class Q8KPairs implements PairedActivations {
 
     /** Fills token t from the Q8_K row at {@code xq[off ..]} ({@code blocks} blocks of 292 bytes: float d, 256 int8, 16 int16 bsums). */
     @Override
-    public void fill(int t, MemorySegment xq, long off, int blocks) {
+    public void fill(int t, MemorySegment xq, long off, int blocks, boolean batched) {
         // a superblock's 256 int8 elements and 16 bsums copied out once, then laid out from the arrays: per-element segment
         // reads here sent C2 into a recompile loop (a profile predicate trapping again and again, KernelBench Q4_K n=16),
         // which left the batched kernels' activations being filled by the interpreter
@@ -115,7 +115,9 @@ final class Q8KPairs implements PairedActivations {
             MemorySegment.copy(xq, ValueLayout.JAVA_BYTE, off + 4, q8, 0, 256);
             MemorySegment.copy(xq, Bytes.I16, off + 260, bs, 0, 16);
             for (int s = 0; s < 16; s++) sums[sb * 16 + s] = order.sum(bs, s);
-            for (int e = 0, f = sb * 256; e < 256; e++) floats[f + e] = q8[expanded[e]];
+            if (batched) {
+                for (int e = 0, f = sb * 256; e < 256; e++) floats[f + e] = q8[expanded[e]];
+            }
             int q = sb * 2048;
             for (int m = 0; m < 128; m++, q += 16) {
                 short lo = q8[elements[2 * m]], hi = q8[elements[2 * m + 1]];

@@ -15,8 +15,7 @@ import java.lang.foreign.MemorySegment;
  *   sums8[t·blocks + b]    8 · Σ of the block's 32 elements (the kernel multiplies unsigned nibbles 0..15 and takes the
  *                          offset 8 off once per block)
  *   scales[t·blocks + b]   the block's scale d as a float
- *   floats[(t·blocks + b)·32 + 8c + q]   for chunk c = 0..3, nibble q = 0..7 ({@link Q4_0x8BatchKernel}): the int8
- *                          element 4c + q/2 (q even) or 16 + 4c + q/2 (q odd) as a float
+ *   floats[(t·blocks + b)·32 + k]   element {@link Q4_0x8BatchKernel#element}(k) as a float, for the batched kernel
  * </pre>
  * 512 bytes per block: a tile of {@link Q4_0x8#TILE} blocks is 8 KB per token, which stays in L1 while the weights stream.
  */
@@ -39,7 +38,7 @@ final class Q8Pairs implements PairedActivations {
 
     /** Fills token t from the Q8_0 row at {@code xq[off ..]} ({@code blocks} blocks of 34 bytes). */
     @Override
-    public void fill(int t, MemorySegment xq, long off, int blocks) {
+    public void fill(int t, MemorySegment xq, long off, int blocks, boolean batched) {
         short[] e = new short[32];
         for (int b = 0; b < blocks; b++, off += 34) {
             int tb = t * blocks + b;
@@ -50,8 +49,8 @@ final class Q8Pairs implements PairedActivations {
                 sum += e[j];
             }
             sums8[tb] = 8 * sum;
-            for (int c = 0, f = tb * 32; c < 4; c++) {
-                for (int q = 0; q < 8; q++) floats[f++] = e[(q & 1) == 0 ? 4 * c + q / 2 : 16 + 4 * c + q / 2];
+            if (batched) {
+                for (int k = 0, f = tb * 32; k < 32; k++) floats[f + k] = e[Q4_0x8BatchKernel.element(k)];
             }
             int p = tb * 256;
             for (int c = 0; c < 4; c++) {
