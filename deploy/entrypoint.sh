@@ -13,10 +13,12 @@ set -euf   # -f: the CompileCommand pattern below must not glob
 home="${EMBER_HOME:-/opt/ember}"
 jar="$home/quarkus-app/quarkus-run.jar"
 cache="$home/ember.aot"
-# The JVM flags of ./ember: the module flags are required (Vector API, FFM mmap); the CompileCommand lowers
+# The JVM flags of ./ember: the module flags are required (Vector API, FFM mmap), and so are the EnableVector* flags
+# with the image's linked runtime, whose AOT cache restores the module graph (see ./ember); the CompileCommand lowers
 # C2's thresholds for the CPU kernels and the compiler directives keep C2 on them (see ./ember). JAVA_OPTS carries
 # heap flags. A cache only serves a JVM started with the flags it was trained with: training and serving share this.
 jvm="--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmn32m -Xss4m
+ -XX:+UnlockExperimentalVMOptions -XX:+EnableVectorSupport -XX:+EnableVectorReboxing -XX:+EnableVectorAggressiveReboxing
  -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.*::*,0.01
  -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.Q4_0x8Kernel::*,0.1
  -XX:CompileCommand=CompileThresholdScaling,dev.ember.compute.cpu.Q4_Kx8Kernel::*,0.1

@@ -183,7 +183,13 @@ function dockerInvariants(d) {
   // instructions, continuation lines joined
   const lines = d.replace(/\\\n/g, " ").split("\n").filter((l) => /^\s*[A-Z]+\s/.test(l));
   const ins = (k) => lines.filter((l) => l.startsWith(k + " "));
-  assert(ins("FROM").length === 1 && ins("FROM")[0].trim() === "FROM eclipse-temurin:25-jre", "FROM eclipse-temurin:25-jre");
+  // two stages: Temurin 25's JDK links Ember's runtime (src/build/LinkRuntime.java), the final image runs it
+  const froms = ins("FROM").map((l) => l.trim());
+  assert(froms.length === 2 && froms[0] === "FROM eclipse-temurin:25-jdk AS runtime", "a first stage FROM eclipse-temurin:25-jdk AS runtime");
+  assert(ins("RUN").some((l) => lines.indexOf(l) < lines.indexOf(ins("FROM")[1]) && l.includes("LinkRuntime.java /opt/java")
+    && l.includes("--add-exports jdk.jlink/jdk.tools.jlink.plugin=ALL-UNNAMED")), "the first stage links the runtime into /opt/java");
+  assert(ins("COPY").some((l) => /^COPY --from=runtime \/opt\/java \/opt\/java\s*$/.test(l)), "the final stage copies /opt/java from it");
+  assert(/PATH=\/opt\/java\/bin:\$PATH/.test(d) && /JAVA_HOME=\/opt\/java/.test(d), "JAVA_HOME and PATH name the linked runtime");
   const user = ins("USER").at(-1);
   assert(user && !/^USER\s+(root|0)(:|\s|$)/.test(user), "a non-root USER");
   assert(ins("EXPOSE").length === 1 && ins("EXPOSE")[0].trim() === "EXPOSE 8080", "exactly EXPOSE 8080");
@@ -201,6 +207,7 @@ check("entrypoint.sh: JVM flags and `-jar quarkus-run.jar serve`", () => {
 });
 expectFailure("Dockerfile: USER root", () => dockerInvariants(df.replace(/^USER .*$/m, "USER root")));
 expectFailure("Dockerfile: no AOT training run", () => dockerInvariants(df.replace("entrypoint.sh aot-train", "entrypoint.sh")));
+expectFailure("Dockerfile: the stock JRE instead of the linked runtime", () => dockerInvariants(df.replace(/^FROM ubuntu:24\.04$/m, "FROM eclipse-temurin:25-jre").replace(/^COPY --from=runtime .*$/m, "")));
 expectFailure("Dockerfile: a second port", () => dockerInvariants(df.replace("EXPOSE 8080", "EXPOSE 8080 9000")));
 
 console.log(`manifests: ${passed} passed, ${failed} failed`);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The AOT cache end to end through ./ember (run by .ci/run after packaging): `./mvnw package` made
 # target/quarkus-app/ember.aot with its stamp; ./ember serve uses it and says so; a stale stamp, other JVM
-# options and a damaged cache file are each logged as "AOT cache ignored: <reason>" and the server still answers.
+# options and a damaged cache file are each logged as "AOT cache ignored: <reason>" and the server still answers;
+# the linked runtime lets the cache hold Java's module graph, with the Vector API still compiled to vector code.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 fx=../shared/fixtures
@@ -77,6 +78,35 @@ cp "$cache" "$tmp/nostamp.aot"
 serve EMBER_AOT_CACHE="$tmp/nostamp.aot"
 if grep -q "AOT cache ignored: no stamp file" "$tmp/serve.log" && answered; then pass "a cache without a stamp is ignored with a reason"
 else fail "cache without stamp"; grep -iE 'aot' "$tmp/serve.log"; fi
+
+# 6. The linked runtime (target/runtime, src/build/LinkRuntime.java): its Vector API module carries no incubating flag,
+#    the build trained the cache with it, and a server started from that cache restores Java's module graph and
+#    AOT-linked classes from it (-Xlog:aot through JAVA_TOOL_OPTIONS, which the stamp does not see) with the Vector
+#    API's intrinsics on: EnableVectorSupport, read from the running JVM with jcmd (HotSpot leaves it off when the
+#    module graph comes from a cache, unless the launcher passes it).
+rt=target/runtime/bin/java
+jdk_java="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
+if [ -x "$rt" ] && ! "$rt" --add-modules=jdk.incubator.vector -version 2>&1 | grep -q 'incubator' \
+    && "$jdk_java" --add-modules=jdk.incubator.vector -version 2>&1 | grep -q 'Using incubator modules: jdk.incubator.vector'; then
+  pass "target/runtime resolves the Vector API without the incubating flag (the JDK's own java warns)"
+else fail "target/runtime: missing, or its Vector API module still warns"; fi
+if grep -q "^jvm: $(readlink -f "$rt") " "$cache.stamp"; then pass "the build trained the cache with target/runtime"
+else fail "the cache's stamp names another JVM: $(grep '^jvm: ' "$cache.stamp")"; fi
+env JAVA_TOOL_OPTIONS=-Xlog:aot=info ./ember serve --model "$model" --port "$port" --ctx-size 128 > "$tmp/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 1 240); do curl -sf -o /dev/null "http://127.0.0.1:$port/health" && break; kill -0 "$server" 2>/dev/null || break; sleep 0.25; done
+jcmd="$(dirname "$jdk_java")/jcmd"; [ -x "$jcmd" ] || jcmd=target/runtime/bin/jcmd
+"$jcmd" "$server" VM.flags -all > "$tmp/flags.txt" 2>&1
+curl -s "http://127.0.0.1:$port/v1/completions" -H 'Content-Type: application/json' \
+  -d '{"prompt":"Once upon a time","max_tokens":8,"temperature":0}' \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["choices"][0]["text"])' > "$tmp/answer" 2>/dev/null
+kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; server=
+if grep -q 'full module graph: enabled' "$tmp/serve.log" && grep -q 'Using AOT-linked classes: true' "$tmp/serve.log" \
+    && grep -q "AOT cache used: " "$tmp/serve.log" && answered; then
+  pass "serve from the built cache restores the module graph and AOT-linked classes, and answers the same text"
+else fail "module graph / AOT-linked classes from the cache"; grep -E 'module graph|AOT-linked|AOT cache' "$tmp/serve.log"; fi
+if grep -qE 'EnableVectorSupport += true' "$tmp/flags.txt"; then pass "the server runs with the Vector API's intrinsics on (jcmd: EnableVectorSupport = true)"
+else fail "EnableVectorSupport in the running server: $(grep -E 'EnableVectorSupport|Exception|rror' "$tmp/flags.txt" | head -3)"; fi
 
 echo "aot: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -71,7 +71,7 @@ case "$got" in *"CompileThresholdScaling,dev.ember.compute.cpu.*::*,0.01"*) pass
 mkdir -p "$tmp/jdk/bin"; printf '#!/bin/sh\ncase "$1" in -version) echo "openjdk version \\"25\\"" >&2;; *) echo "$@";; esac\n' > "$tmp/jdk/bin/java"
 chmod +x "$tmp/jdk/bin/java"
 jvm_flags() { sed 's/ -jar .*//; s/ -XX:AOTCache=[^ ]*//; s/ -Dember-aot-cache[^ ]*//; s/ -XX:MaxRAMPercentage=[0-9]*//; s#CompilerDirectivesFile=[^ ]*/#CompilerDirectivesFile=#' | tr ' ' '\n' | grep -v '^$'; }
-launcher=$(env -i PATH=/usr/bin:/bin JAVA_HOME="$tmp/jdk" EMBER_AOT_CACHE=off bash ./ember tokenize 2>/dev/null | jvm_flags)
+launcher=$(env -i PATH=/usr/bin:/bin JAVA_HOME="$tmp/jdk" EMBER_RUNTIME=jdk EMBER_AOT_CACHE=off bash ./ember tokenize 2>/dev/null | jvm_flags)
 entrypoint=$(entry EMBER_MODEL=/m.gguf sh deploy/entrypoint.sh | jvm_flags)
 lambda=$(sed -n 's/^ *JAVA_TOOL_OPTIONS: "\(.*\)"$/\1/p' deploy/lambda/template.yaml | jvm_flags)
 if [ -z "$launcher" ] || ! grep -q CompilerDirectivesFile=jit-directives.json <<<"$launcher"; then
