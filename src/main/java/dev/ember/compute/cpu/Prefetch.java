@@ -23,12 +23,17 @@ final class Prefetch {
     private static final int NEVER = 0x5a5a5a5a;
     private static final int[] SINK = new int[1];
 
-    /** Reads one byte of each of the {@code lines} cache lines from {@code at} (those within {@code s}); their xor. */
+    /**
+     * Reads one byte of each of the {@code lines} cache lines from {@code at}; their xor. Past the end of {@code s}
+     * (a matrix's last records) it reads the segment's last byte instead, through a min rather than a branch: a branch
+     * that a kernel's profile had only seen taken one way became an uncommon trap at the end of the first matrix C2 had
+     * not yet seen end (the tied Q6_K output matrix's, in a cold server's first request), which threw the kernel's C2
+     * code away and compiled it again (perf/RESULTS.md, thirteenth session).
+     */
     static int lines(MemorySegment s, long at, int lines) {
+        long last = s.byteSize() - 1;
         int x = 0;
-        if (at + 64L * lines <= s.byteSize()) {
-            for (int i = 0; i < lines; i++) x ^= s.get(ValueLayout.JAVA_BYTE, at + 64L * i);
-        }
+        for (int i = 0; i < lines; i++) x ^= s.get(ValueLayout.JAVA_BYTE, Math.min(at + 64L * i, last));
         return x;
     }
 
