@@ -17,8 +17,10 @@ server=
 cleanup() { [ -n "$server" ] && { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-# serve ENV...: starts ./ember serve with the environment given, waits for the model, asks for a completion
-# (its text goes to $tmp/answer), stops the server; its log is $tmp/serve.log.
+# serve ENV...: starts ./ember serve with the environment given, waits for the model, runs the function named in
+# $during (if any) while the server is up, asks for a completion (its text goes to $tmp/answer), stops the server;
+# its log is $tmp/serve.log.
+during=
 serve() {
   env "$@" ./ember serve --model "$model" --port "$port" --ctx-size 128 > "$tmp/serve.log" 2>&1 &
   server=$!
@@ -27,6 +29,7 @@ serve() {
     kill -0 "$server" 2>/dev/null || break
     sleep 0.25
   done
+  [ -n "$during" ] && "$during"
   curl -s "http://127.0.0.1:$port/v1/completions" -H 'Content-Type: application/json' \
     -d '{"prompt":"Once upon a time","max_tokens":8,"temperature":0}' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["choices"][0]["text"])' > "$tmp/answer" 2>/dev/null
@@ -92,15 +95,9 @@ if [ -x "$rt" ] && ! "$rt" --add-modules=jdk.incubator.vector -version 2>&1 | gr
 else fail "target/runtime: missing, or its Vector API module still warns"; fi
 if grep -q "^jvm: $(readlink -f "$rt") " "$cache.stamp"; then pass "the build trained the cache with target/runtime"
 else fail "the cache's stamp names another JVM: $(grep '^jvm: ' "$cache.stamp")"; fi
-env JAVA_TOOL_OPTIONS=-Xlog:aot=info ./ember serve --model "$model" --port "$port" --ctx-size 128 > "$tmp/serve.log" 2>&1 &
-server=$!
-for _ in $(seq 1 240); do curl -sf -o /dev/null "http://127.0.0.1:$port/health" && break; kill -0 "$server" 2>/dev/null || break; sleep 0.25; done
 jcmd="$(dirname "$jdk_java")/jcmd"; [ -x "$jcmd" ] || jcmd=target/runtime/bin/jcmd
-"$jcmd" "$server" VM.flags -all > "$tmp/flags.txt" 2>&1
-curl -s "http://127.0.0.1:$port/v1/completions" -H 'Content-Type: application/json' \
-  -d '{"prompt":"Once upon a time","max_tokens":8,"temperature":0}' \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["choices"][0]["text"])' > "$tmp/answer" 2>/dev/null
-kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; server=
+vm_flags() { "$jcmd" "$server" VM.flags -all > "$tmp/flags.txt" 2>&1; }
+during=vm_flags serve JAVA_TOOL_OPTIONS=-Xlog:aot=info
 if grep -q 'full module graph: enabled' "$tmp/serve.log" && grep -q 'Using AOT-linked classes: true' "$tmp/serve.log" \
     && grep -q "AOT cache used: " "$tmp/serve.log" && answered; then
   pass "serve from the built cache restores the module graph and AOT-linked classes, and answers the same text"
