@@ -9,8 +9,9 @@
 #
 # usage: perf/cold-start.sh [-r RUNS] MODEL.gguf [MODEL.gguf ...]
 #   LLAMA_SERVER=path (default ../llama.cpp/src/build/bin/llama-server); EMBER_JAVA_OPTS passes JVM options.
-# Prints one line per run and, per model and server/protocol/cache, the median and max over the runs and the
-# server's RSS after the first token (min-max over the runs).
+# The configurations of a model take turns, one run each per round (see add_config). Prints one line per run and, per
+# model and server/protocol/cache, the median and max over the runs, the server's RSS after the first token (min-max
+# over the runs) and the ratio of its median to llama-server's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=5
@@ -80,35 +81,57 @@ run_once() {
   ms=$(( (token - start) / 1000000 ))
 }
 
-# measure LABEL PROTO CMD...: RUNS cold starts, one line each, then the summary line.
-measure() {
-  local label=$1 proto=$2; shift 2
-  local times=() rsss=()
-  for r in $(seq 1 "$runs"); do
-    run_once "$proto" "$@"
-    echo "  $label run $r: first token after ${ms} ms${rss:+, RSS ${rss} MiB}"
-    times+=("$ms"); [ -n "$rss" ] && rsss+=("$rss")
-  done
-  local r; r=$(printf '%s\n' "${rsss[@]}" | sort -n | awk 'NR==1{lo=$1} {hi=$1} END {if (NR) printf ", RSS %d-%d MiB", lo, hi}')
-  printf '%s\n' "${times[@]}" | sort -n | awk -v l="$label" -v r="$r" \
-    '{a[NR]=$1} END {printf "%s: median %d ms, max %d ms over %d runs%s\n", l, a[int((NR+1)/2)], a[NR], NR, r}' | tee -a "$tmp/summary"
+# Each model's configurations (Ember REST and gRPC, without and with the AOT cache; llama-server) take turns: round r
+# starts each of them once, so a drift in the machine's speed during the benchmark (this VM has them) reaches every
+# configuration alike, and the ratios to llama-server compare runs made side by side.
+# add_config LABEL PROTO ENV CMD: one configuration of the current model (ENV: a VAR=value for the command, or -).
+add_config() {
+  labels+=("$1"); protos+=("$2"); envs+=("$3"); cmds+=("$4")
+}
+
+# summary I: the median and max of configuration I's runs, its RSS range, and its ratio to llama-server's median.
+summary() {
+  local i=$1 r med max
+  r=$(sort -n "$tmp/rss.$i" 2>/dev/null | awk 'NR==1{lo=$1} {hi=$1} END {if (NR) printf ", RSS %d-%d MiB", lo, hi}')
+  med=$(sort -n "$tmp/ms.$i" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  max=$(sort -n "$tmp/ms.$i" | tail -n 1)
+  local ratio=""
+  if [ -n "$ref" ] && [ "$i" != "$ref" ]; then
+    ratio=$(awk -v a="$med" -v b="$(sort -n "$tmp/ms.$ref" | awk '{x[NR]=$1} END {print x[int((NR+1)/2)]}')" \
+      'BEGIN {printf ", %.1fx llama-server", a / b}')
+  fi
+  echo "${labels[$i]}: median $med ms, max $max ms over $(wc -l < "$tmp/ms.$i") runs$r$ratio" | tee -a "$tmp/summary"
 }
 
 for model in "$@"; do
   name=$(basename "$model" .gguf)
   echo "== $name"
+  labels=(); protos=(); envs=(); cmds=(); ref=
   for proto in rest grpc; do
-    EMBER_AOT_CACHE=off measure "$name ember $proto, no AOT cache" $proto ./ember serve --model "$model" --port $port
+    add_config "$name ember $proto, no AOT cache" $proto EMBER_AOT_CACHE=off "./ember serve --model $model --port $port"
     if [ -s "$cache" ]; then
-      measure "$name ember $proto, AOT cache" $proto ./ember serve --model "$model" --port $port
-      grep -q 'AOT cache used' "$tmp/server.log" || echo "  (warning: the last run did not log 'AOT cache used': $(grep -o 'AOT cache ignored: .*' "$tmp/server.log" | head -c 200))"
-    else
-      echo "  ($cache is missing: ./mvnw package or ./ember aot-train makes it; AOT runs skipped)"
+      add_config "$name ember $proto, AOT cache" $proto - "./ember serve --model $model --port $port"
     fi
   done
+  [ -s "$cache" ] || echo "  ($cache is missing: ./mvnw package or ./ember aot-train makes it; AOT runs skipped)"
   if [ -x "$llama" ]; then
-    measure "$name llama-server rest" rest "$llama" -m "$model" --port $port -c 512 -np 1
+    ref=${#labels[@]}
+    add_config "$name llama-server rest" rest - "$llama -m $model --port $port -c 512 -np 1"
   fi
+  rm -f "$tmp"/ms.* "$tmp"/rss.*
+  for r in $(seq 1 "$runs"); do
+    for i in "${!labels[@]}"; do
+      # shellcheck disable=SC2086  # the command is words without quoting inside (paths without spaces)
+      if [ "${envs[$i]}" = - ]; then run_once "${protos[$i]}" ${cmds[$i]}
+      else run_once "${protos[$i]}" env "${envs[$i]}" ${cmds[$i]}; fi
+      echo "  ${labels[$i]} run $r: first token after ${ms} ms${rss:+, RSS ${rss} MiB}"
+      echo "$ms" >> "$tmp/ms.$i"; [ -n "$rss" ] && echo "$rss" >> "$tmp/rss.$i"
+      if [ "${labels[$i]}" != "${labels[$i]%, AOT cache}" ] && ! grep -q 'AOT cache used' "$tmp/server.log"; then
+        echo "  (warning: this run did not log 'AOT cache used': $(grep -o 'AOT cache ignored: .*' "$tmp/server.log" | head -c 200))"
+      fi
+    done
+  done
+  for i in "${!labels[@]}"; do summary "$i"; done
 done
 echo "== summary (gRPC probe: $probe)"
 cat "$tmp/summary"
