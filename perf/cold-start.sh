@@ -2,10 +2,13 @@
 # Cold start: process start -> first streamed token, for ./ember serve over REST and over gRPC, each without and
 # with the AOT cache (target/quarkus-app/ember.aot, made by ./mvnw package or ./ember aot-train), and for
 # llama-server (REST; when present) on the same files. Each run starts a fresh server and stops it after the token.
-#   REST: curl polls /v1/models, then streams a max_tokens 1 /v1/completions; the first `data:` chunk with text ends it.
-#   gRPC: ember.v1.Generation/GenerateStream (max_tokens 1); the first message with a token ends it. The probe is
-#         grpcurl when on PATH (after curl polls the port), else perf/GrpcFirstToken.java (JDK only), started and
-#         loaded *before* the server so that its own JVM start-up is not counted; it connects as soon as the port opens.
+#   REST: a streamed max_tokens 1 /v1/completions; the first `data:` event with text ends it (perf/RestFirstToken.java).
+#   gRPC: ember.v1.Generation/GenerateStream (max_tokens 1); the first message with a token ends it
+#         (perf/GrpcFirstToken.java).
+#   Both probes are JDK-only programs, started and loaded *before* the server so that their own JVM start-up is not
+#   counted; each connects as soon as the port opens and sends its request at once (Ember queues a request that comes
+#   while it loads; llama-server answers 503 then, and the REST probe asks again 5 ms later). No process is forked
+#   while the server starts (curl polling every 10 ms took CPU from a 2-core machine's start-up).
 #
 # usage: perf/cold-start.sh [-r RUNS] MODEL.gguf [MODEL.gguf ...]
 #   LLAMA_SERVER=path (default ../llama.cpp/src/build/bin/llama-server); EMBER_JAVA_OPTS passes JVM options.
@@ -27,47 +30,24 @@ server=
 cleanup() { [ -n "$server" ] && kill -9 "$server" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-if command -v grpcurl > /dev/null; then probe=grpcurl
-else probe=java; "$java_home/bin/javac" -d "$tmp/probe" perf/GrpcFirstToken.java; fi
+"$java_home/bin/javac" -d "$tmp/probe" perf/GrpcFirstToken.java perf/RestFirstToken.java
 
 now_ns() { date +%s%N; }
-wait_port() { for _ in $(seq 1 6000); do curl -sf -o /dev/null "http://127.0.0.1:$port/v1/models" && return; sleep 0.01; done; }
-
-# rest_token START: prints the epoch ns of the first streamed completion token (the server is starting).
-rest_token() {
-  wait_port
-  curl -sN "http://127.0.0.1:$port/v1/completions" -H 'Content-Type: application/json' \
-    -d '{"prompt":"Once upon a time","max_tokens":1,"temperature":0,"stream":true}' | while read -r line; do
-      case "$line" in data:*\"text\":\"?*) now_ns; break ;; esac
-    done || true  # the loop leaves at the first token, so curl ends with a broken pipe
-}
-
-# grpcurl_token: the same over gRPC with grpcurl (no reflection on the server: the .proto is given).
-grpcurl_token() {
-  wait_port
-  grpcurl -plaintext -import-path src/main/proto -proto ember.proto -d '{"prompt":"Once upon a time","max_tokens":1}' \
-    "127.0.0.1:$port" ember.v1.Generation/GenerateStream | while read -r line; do
-      case "$line" in *\"token\"*) now_ns; break ;; esac
-    done || true
-}
 
 # run_once PROTO CMD...: one cold start; sets ms and rss.
 run_once() {
   local proto=$1; shift
   if curl -s -o /dev/null "http://127.0.0.1:$port/"; then echo "port $port is busy: stop what runs there first" >&2; exit 1; fi
-  local start token="" cpid=""
-  if [ "$proto" = grpc ] && [ "$probe" = java ]; then
-    "$java_home/bin/java" -cp "$tmp/probe" GrpcFirstToken "$port" "Once upon a time" 300 > "$tmp/probe.out" 2> "$tmp/probe.err" &
-    cpid=$!
-    for _ in $(seq 1 1000); do grep -q '^ready' "$tmp/probe.out" 2>/dev/null && break; sleep 0.01; done
-  fi
+  local start token="" cpid="" class=RestFirstToken
+  [ "$proto" = grpc ] && class=GrpcFirstToken
+  "$java_home/bin/java" -cp "$tmp/probe" "$class" "$port" "Once upon a time" 300 > "$tmp/probe.out" 2> "$tmp/probe.err" &
+  cpid=$!
+  for _ in $(seq 1 1000); do grep -q '^ready' "$tmp/probe.out" 2>/dev/null && break; sleep 0.01; done
   start=$(now_ns)
   "$@" > "$tmp/server.log" 2>&1 &
   server=$!
-  case $proto in
-    rest) token=$(rest_token) ;;
-    grpc) if [ -n "$cpid" ]; then wait "$cpid" || true; token=$(sed -n 2p "$tmp/probe.out"); else token=$(grpcurl_token); fi ;;
-  esac
+  wait "$cpid" || true
+  token=$(sed -n 2p "$tmp/probe.out")
   rss=""
   # the launcher execs, so $server is the JVM itself; llama-server likewise
   if [ -r "/proc/$server/status" ]; then rss=$(awk '/VmRSS/{print int($2 / 1024)}' "/proc/$server/status"); fi
@@ -133,5 +113,5 @@ for model in "$@"; do
   done
   for i in "${!labels[@]}"; do summary "$i"; done
 done
-echo "== summary (gRPC probe: $probe)"
+echo "== summary"
 cat "$tmp/summary"
