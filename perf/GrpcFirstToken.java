@@ -65,7 +65,8 @@ public final class GrpcFirstToken {
         }
     }
 
-    private static Socket connect(int port, long deadline) throws IOException, InterruptedException {
+    /** A connection to the port, tried every 5 ms until it opens or the deadline passes. */
+    static Socket connect(int port, long deadline) throws IOException, InterruptedException {
         while (true) {
             try {
                 Socket s = new Socket("127.0.0.1", port);

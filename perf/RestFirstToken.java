@@ -2,7 +2,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -11,7 +10,8 @@ import java.time.Instant;
  * Cold-start probe for perf/cold-start.sh: the time of the first token of a streamed OpenAI {@code /v1/completions}
  * request, JDK only (HTTP/1.1 on a plain socket), the REST twin of {@code GrpcFirstToken}.
  *
- * <p>usage: {@code java RestFirstToken.java PORT [PROMPT] [TIMEOUT_S]}. It prints {@code ready} once loaded (start the
+ * <p>usage: {@code java RestFirstToken.java PORT [PROMPT] [TIMEOUT_S]} (it shares {@code GrpcFirstToken}'s connect loop,
+ * which the source launcher finds beside it). It prints {@code ready} once loaded (start the
  * server after that line, so the probe's own JVM start-up is not measured), keeps connecting until the port opens, and
  * sends the request at once: Ember queues a request that comes while it loads its model; a server that answers 503
  * while it loads (llama-server) is asked again 5 ms later. It prints the wall-clock time of the first streamed
@@ -32,7 +32,7 @@ public final class RestFirstToken {
         System.out.flush();
         try {
             while (true) {
-                try (Socket s = connect(port, deadline)) {
+                try (Socket s = GrpcFirstToken.connect(port, deadline)) {
                     OutputStream out = s.getOutputStream();
                     out.write(head);
                     out.write(body);
@@ -59,19 +59,6 @@ public final class RestFirstToken {
         } catch (IOException e) {
             System.err.println("RestFirstToken: " + e.getMessage());
             System.exit(1);
-        }
-    }
-
-    private static Socket connect(int port, long deadline) throws IOException, InterruptedException {
-        while (true) {
-            try {
-                Socket s = new Socket("127.0.0.1", port);
-                s.setTcpNoDelay(true);
-                return s;
-            } catch (ConnectException e) {
-                if (System.nanoTime() > deadline) throw e;
-                Thread.sleep(5);
-            }
         }
     }
 
