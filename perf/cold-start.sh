@@ -64,21 +64,22 @@ run_once() {
 # Each model's configurations (Ember REST and gRPC, without and with the AOT cache; llama-server) take turns: round r
 # starts each of them once, so a drift in the machine's speed during the benchmark (this VM has them) reaches every
 # configuration alike, and the ratios to llama-server compare runs made side by side.
-# add_config LABEL PROTO ENV CMD: one configuration of the current model (ENV: a VAR=value for the command, or -).
+# add_config LABEL PROTO ENV CMD: one configuration of the current model (ENV: VAR=value words for the command, or "").
 add_config() {
   labels+=("$1"); protos+=("$2"); envs+=("$3"); cmds+=("$4")
 }
 
+# median FILE: the median of the numbers in FILE, one per line (the lower middle one for an even count).
+median() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
 # summary I: the median and max of configuration I's runs, its RSS range, and its ratio to llama-server's median.
 summary() {
-  local i=$1 r med max
+  local i=$1 r med max ratio=""
   r=$(sort -n "$tmp/rss.$i" 2>/dev/null | awk 'NR==1{lo=$1} {hi=$1} END {if (NR) printf ", RSS %d-%d MiB", lo, hi}')
-  med=$(sort -n "$tmp/ms.$i" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  med=$(median "$tmp/ms.$i")
   max=$(sort -n "$tmp/ms.$i" | tail -n 1)
-  local ratio=""
   if [ -n "$ref" ] && [ "$i" != "$ref" ]; then
-    ratio=$(awk -v a="$med" -v b="$(sort -n "$tmp/ms.$ref" | awk '{x[NR]=$1} END {print x[int((NR+1)/2)]}')" \
-      'BEGIN {printf ", %.1fx llama-server", a / b}')
+    ratio=$(awk -v a="$med" -v b="$(median "$tmp/ms.$ref")" 'BEGIN {printf ", %.1fx llama-server", a / b}')
   fi
   echo "${labels[$i]}: median $med ms, max $max ms over $(wc -l < "$tmp/ms.$i") runs$r$ratio" | tee -a "$tmp/summary"
 }
@@ -90,20 +91,19 @@ for model in "$@"; do
   for proto in rest grpc; do
     add_config "$name ember $proto, no AOT cache" $proto EMBER_AOT_CACHE=off "./ember serve --model $model --port $port"
     if [ -s "$cache" ]; then
-      add_config "$name ember $proto, AOT cache" $proto - "./ember serve --model $model --port $port"
+      add_config "$name ember $proto, AOT cache" $proto "" "./ember serve --model $model --port $port"
     fi
   done
   [ -s "$cache" ] || echo "  ($cache is missing: ./mvnw package or ./ember aot-train makes it; AOT runs skipped)"
   if [ -x "$llama" ]; then
     ref=${#labels[@]}
-    add_config "$name llama-server rest" rest - "$llama -m $model --port $port -c 512 -np 1"
+    add_config "$name llama-server rest" rest "" "$llama -m $model --port $port -c 512 -np 1"
   fi
   rm -f "$tmp"/ms.* "$tmp"/rss.*
   for r in $(seq 1 "$runs"); do
     for i in "${!labels[@]}"; do
-      # shellcheck disable=SC2086  # the command is words without quoting inside (paths without spaces)
-      if [ "${envs[$i]}" = - ]; then run_once "${protos[$i]}" ${cmds[$i]}
-      else run_once "${protos[$i]}" env "${envs[$i]}" ${cmds[$i]}; fi
+      # shellcheck disable=SC2086  # ENV and the command are words without quoting inside (paths without spaces)
+      run_once "${protos[$i]}" env ${envs[$i]} ${cmds[$i]}
       echo "  ${labels[$i]} run $r: first token after ${ms} ms${rss:+, RSS ${rss} MiB}"
       echo "$ms" >> "$tmp/ms.$i"; [ -n "$rss" ] && echo "$rss" >> "$tmp/rss.$i"
       if [ "${labels[$i]}" != "${labels[$i]%, AOT cache}" ] && ! grep -q 'AOT cache used' "$tmp/server.log"; then
